@@ -1,0 +1,151 @@
+"""Undoing disguise: spaced and dotted letters, leetspeak, look-alike brands and teencode."""
+
+from __future__ import annotations
+
+import re
+
+from ._align import OffsetMap, rewrite
+from ._tables import fold, tables
+
+__all__ = ["undo_disguise", "is_syllable"]
+
+# A Vietnamese syllable without tone marks: onset, one to three vowels, coda. "z", "f", "j",
+# "w" appear as onsets in chat spelling ("zui", "wa").
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvxzfjw])?"
+    r"(?:[aeiouy]{1,3})(?:ng|nh|ch|[cmnpt])?"
+)
+
+_LETTER = r"[^\W\d_]"
+# v.i.e.t.c.o.m.b.a.n.k, c-h-u-y-e-n, s*h*o*p*e*e
+_DOTTED = re.compile(rf"(?<![\w.\-*·])(?:{_LETTER}[.\-*·_]){{3,}}{_LETTER}(?![\w\-*·])")
+# c h u y e n  k h o a n (two spaces between words)
+_SPACED = re.compile(rf"(?<!\S)(?:{_LETTER} {{1,3}}){{3,}}{_LETTER}(?!\S)")
+# a token mixing letters with digits or leet symbols
+_LEET_TOKEN = re.compile(r"(?<![\w@!$|])(?=[\w@!$|]*[^\W\d_])[\w@!$|]*[0-9@!$|][\w@!$|]*")
+_WORD = re.compile(rf"{_LETTER}+")
+# cheap test for a letter next to a digit or leet symbol; most messages fail it
+_LEET_HINT = re.compile(rf"{_LETTER}[0-9@!$|]|[0-9@!$|]{_LETTER}")
+
+
+def is_syllable(word: str) -> bool:
+    """Whether ``word`` (any case, tones or not) reads as one Vietnamese syllable."""
+    return _SYLLABLE.fullmatch(fold(word.lower())) is not None
+
+
+def _known(word: str) -> str | None:
+    t = tables()
+    if word in t.lookalikes:
+        return t.lookalikes[word]
+    if word in t.words or is_syllable(word):
+        return word
+    return None
+
+
+def _join_run(m: re.Match[str], sep: str, counts: dict[str, int]) -> str | None:
+    run = m.group()
+    if sep == " ":
+        groups = [re.sub(r"\s", "", g) for g in re.split(r" {2,}", run)]
+        if len(groups) == 1 and len(groups[0]) < 4:
+            return None
+    else:
+        groups = [re.sub(r"[.\-*·_]", "", run)]
+    words = [_known(g) or g for g in groups]
+    if sep != " " and _known(groups[0]) is None and len(groups[0]) < 5:
+        return None  # "t.p.h" stays an abbreviation
+    counts["spaced"] += 1
+    return " ".join(words)
+
+
+def _undo_leet(m: re.Match[str], counts: dict[str, int]) -> str | None:
+    token = m.group()
+    # "@", "!", "$" and "|" at the edges are punctuation ("ngay!"), not letters
+    body = token.lstrip("@!$|")
+    lead = token[: len(token) - len(body)]
+    core = body.rstrip("@!$|")
+    trail = body[len(core) :]
+    if sum(c.isalpha() for c in core) < 2:
+        return None  # "4G", "500k", "A1": too little text to be a disguised word
+    fixed = _fix_leet(core)
+    if fixed is None:
+        return None
+    counts["leet"] += 1
+    return lead + fixed + trail
+
+
+def _fix_leet(core: str) -> str | None:
+    t = tables()
+    if not any(c in t.leet_primary or c in t.leet_alternatives for c in core):
+        return None
+    if core.isdigit():
+        return None
+    primary = "".join(t.leet_primary.get(c, c) for c in core)
+    if primary != core and not any(ch.isdigit() or ch in "@!$|" for ch in primary):
+        hit = _known(primary)
+        if hit:
+            return hit
+    for i, c in enumerate(core):
+        for alt in t.leet_alternatives.get(c, ()):
+            cand = primary[:i] + alt + primary[i + 1 :]
+            if not any(ch.isdigit() or ch in "@!$|" for ch in cand):
+                hit = _known(cand)
+                if hit:
+                    return hit
+    return None
+
+
+def _teencode(text: str, counts: dict[str, int]) -> tuple[str, OffsetMap | None]:
+    t = tables()
+    words: list[str] | None = None
+    starts: list[int] | None = None
+
+    def repl(m: re.Match[str]) -> str | None:
+        nonlocal words, starts
+        entry = t.teencode.get(m.group())
+        if entry is None:
+            return None
+        out = entry.default
+        if entry.rules:
+            if words is None:
+                found = list(_WORD.finditer(text))
+                words = [fold(w.group()) for w in found]
+                starts = [w.start() for w in found]
+            from bisect import bisect_left
+
+            i = bisect_left(starts, m.start())
+            near = set(words[max(0, i - 3) : i] + words[i + 1 : i + 4])
+            for keys, then in entry.rules:
+                if near & keys:
+                    out = then
+                    break
+        if out is None or out == m.group():
+            return None
+        counts["teencode"] += 1
+        return out
+
+    return rewrite(text, t.teencode_re, repl)
+
+
+def undo_disguise(text: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
+    """Undo disguise in lower-cased, entity-masked ``text``; return text, maps and counts.
+
+    Counts: ``spaced`` runs of spaced or dotted letters joined, ``leet`` tokens rewritten,
+    ``teencode`` abbreviations expanded.
+    """
+    counts = {"spaced": 0, "leet": 0, "teencode": 0}
+    maps: list[OffsetMap] = []
+    if "." in text or "-" in text or "*" in text or "·" in text or "_" in text:
+        text, om = rewrite(text, _DOTTED, lambda m: _join_run(m, ".", counts))
+        if om:
+            maps.append(om)
+    text, om = rewrite(text, _SPACED, lambda m: _join_run(m, " ", counts))
+    if om:
+        maps.append(om)
+    if _LEET_HINT.search(text):
+        text, om = rewrite(text, _LEET_TOKEN, lambda m: _undo_leet(m, counts))
+        if om:
+            maps.append(om)
+    text, om = _teencode(text, counts)
+    if om:
+        maps.append(om)
+    return text, maps, counts

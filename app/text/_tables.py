@@ -1,0 +1,109 @@
+"""The data tables behind the text layer, loaded once from ``app/text/data/*.yaml``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+__all__ = ["Tables", "tables", "fold", "FOLD_TABLE", "TONE_MARKS"]
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# The five Vietnamese tone marks as combining characters (grave, acute, hook, tilde, dot).
+TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
+
+
+def _build_fold_table() -> dict[int, str]:
+    """One-to-one map from every precomposed Latin letter to its base letter (đ -> d).
+
+    One-to-one matters: the folded text keeps the offsets of the text it folds, so a match
+    found on the folded form is a match on the original.
+    """
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0x00C0, 0x1F00):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            table[cp] = base
+    return table
+
+
+FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics, character for character (``len`` is preserved)."""
+    return text if text.isascii() else text.translate(FOLD_TABLE)
+
+
+def _load(name: str):
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass(frozen=True)
+class Teencode:
+    default: str | None
+    rules: tuple[tuple[frozenset[str], str], ...]
+
+
+@dataclass(frozen=True)
+class Tables:
+    leet_primary: dict[str, str]
+    leet_alternatives: dict[str, tuple[str, ...]]
+    homoglyphs: dict[int, str]
+    words: frozenset[str]
+    lookalikes: dict[str, str]
+    teencode: dict[str, Teencode]
+    teencode_re: re.Pattern[str]
+    banks: dict[str, str]  # alias (lower, folded) -> code
+    bank_re: re.Pattern[str]
+    tlds: tuple[str, ...]
+    spaced_tlds: tuple[str, ...]
+    shorteners: frozenset[str]
+
+
+@cache
+def tables() -> Tables:
+    """Load and compile every table (cached: the first call pays, later ones are free)."""
+    leet = _load("leet.yaml")
+    words = _load("words.yaml")
+    teen_raw = _load("teencode.yaml")
+    teencode: dict[str, Teencode] = {}
+    for key, value in teen_raw.items():
+        if isinstance(value, dict):
+            rules = tuple(
+                (frozenset(fold(w) for w in r["words"]), r["then"]) for r in value.get("when_near", [])
+            )
+            teencode[str(key)] = Teencode(value.get("default"), rules)
+        else:
+            teencode[str(key)] = Teencode(value, ())
+    keys = sorted(teencode, key=len, reverse=True)
+    teencode_re = re.compile(r"(?<![\w@#])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w@#])")
+    banks: dict[str, str] = {}
+    for code, aliases in _load("banks.yaml").items():
+        for alias in aliases:
+            banks[fold(alias.lower())] = code
+    bank_re = re.compile(
+        r"(?<![\w])(?:" + "|".join(re.escape(a) for a in sorted(banks, key=len, reverse=True)) + r")(?![\w])"
+    )
+    tld = _load("tlds.yaml")
+    return Tables(
+        leet_primary={str(k): v for k, v in leet["primary"].items()},
+        leet_alternatives={str(k): tuple(v) for k, v in leet["alternatives"].items()},
+        homoglyphs={ord(k): v for k, v in _load("homoglyphs.yaml").items()},
+        words=frozenset(words["words"]),
+        lookalikes=dict(words["lookalikes"]),
+        teencode=teencode,
+        teencode_re=teencode_re,
+        banks=banks,
+        bank_re=bank_re,
+        tlds=tuple(tld["tlds"]),
+        spaced_tlds=tuple(tld["spaced_ok"]),
+        shorteners=frozenset(tld["shorteners"]),
+    )

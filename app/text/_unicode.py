@@ -1,0 +1,99 @@
+"""Unicode clean-up: invisible characters, fancy letters, look-alikes and tone placement."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from ._align import OffsetMap, rewrite
+from ._tables import TONE_MARKS, tables
+
+__all__ = ["clean_unicode"]
+
+# Characters with no visible form that are used to split words so filters miss them:
+# C0/C1 controls (whitespace controls become spaces below), soft hyphen, zero-width and
+# bidi controls, word joiners, BOM, variation selectors, and lone surrogates.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+    "\ufff0-\ufff8\ud800-\udfff]+"
+)
+_CONTROL_SPACE = re.compile("[\t\n\x0b\x0c\r\x85\u2028\u2029]")
+
+# A base character with the combining marks that follow it; the unit NFKC works on.
+_CLUSTER = re.compile(
+    "[^\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f][\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+|[^\x00-\x7f]"
+)
+
+# The open rhymes oa, oe, uy written the "new" way (tone on the second vowel: hoà, thuý)
+# are moved to the older, more common placement (hòa, thúy). In "quý" the u belongs to the
+# onset "qu", so it keeps its mark.
+_TONE_PLACEMENT = re.compile("(?<![qQ])([oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?!\\w)")
+
+
+@cache
+def _homoglyph_re() -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in tables().homoglyphs) + "]")
+
+
+def _move_tone(m: re.Match[str]) -> str | None:
+    pair = m.group(1)
+    if pair is None:
+        return None
+    first, second = pair[0], unicodedata.normalize("NFD", pair[1])
+    base, marks = second[0], second[1:]
+    tone = "".join(c for c in marks if c in TONE_MARKS)
+    if not tone:
+        return None
+    return unicodedata.normalize("NFC", first + tone) + base
+
+
+def _nfkc_cluster(m: re.Match[str]) -> str | None:
+    s = m.group()
+    out = unicodedata.normalize("NFKC", s)
+    return None if out == s else out
+
+
+def clean_unicode(raw: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
+    """Clean ``raw`` and return the text, the offset maps back to ``raw``, and counts.
+
+    Counts: ``invisible`` characters removed, ``fancy`` letters folded (𝐁, Ｂ, Ⓑ),
+    ``homoglyph`` letters from other scripts replaced.
+    """
+    maps: list[OffsetMap] = []
+    counts = {"invisible": 0, "fancy": 0, "homoglyph": 0}
+    text = raw
+
+    text = _CONTROL_SPACE.sub(" ", text)  # same length: no map needed
+
+    def drop(m: re.Match[str]) -> str:
+        counts["invisible"] += len(m.group())
+        return ""
+
+    text, om = rewrite(text, _INVISIBLE, drop)
+    if om:
+        maps.append(om)
+
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+
+        def nfkc(m: re.Match[str]) -> str | None:
+            out = _nfkc_cluster(m)
+            if out is not None and out != unicodedata.normalize("NFC", m.group()):
+                counts["fancy"] += 1
+            return out
+
+        text, om = rewrite(text, _CLUSTER, nfkc)
+        if om:
+            maps.append(om)
+
+    if not text.isascii():
+        homo = tables().homoglyphs
+        found = _homoglyph_re().findall(text)
+        if found:
+            counts["homoglyph"] = len(found)
+            text = text.translate(homo)  # one letter for one letter: offsets unchanged
+        text, om = rewrite(text, _TONE_PLACEMENT, _move_tone)
+        if om:
+            maps.append(om)
+    return text, maps, counts

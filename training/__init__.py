@@ -1,0 +1,1 @@
+"""Training, evaluation and benchmarks for canhgiac: plain functions over app's code."""
