@@ -1,0 +1,16 @@
+"""Picklable scikit-learn transformers that turn messages into features."""
+
+from ._build import build_features
+from ._normalizer import Normalizer, field_folded, field_text
+from ._signals import SIGNAL_NAMES, SUSPICIOUS_TLDS, SignalFeatures, url_flags
+
+__all__ = [
+    "Normalizer",
+    "SignalFeatures",
+    "SIGNAL_NAMES",
+    "SUSPICIOUS_TLDS",
+    "build_features",
+    "field_folded",
+    "field_text",
+    "url_flags",
+]

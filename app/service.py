@@ -1,0 +1,69 @@
+"""The facade every front end uses: ``classify(text)`` and ``classify_many(texts)``."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from app.classifier import ModelBundle, decide_many, load_bundle
+from app.taxonomy import get_label, scam_labels
+from app.text import NormalizedText, normalize
+
+__all__ = ["Classifier", "DEFAULT_MODEL_DIR"]
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
+
+
+class Classifier:
+    """A loaded model ready to score messages.
+
+    Normalization runs once per message: the pipeline accepts :class:`NormalizedText`, and
+    the same object feeds the explanation, so training and serving share every step.
+    """
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        self.bundle = bundle
+        self.version = bundle.version
+        self.classes = bundle.classes
+        self.thresholds = bundle.thresholds
+        self._scams = set(scam_labels())
+        self._explainer = None
+
+    @classmethod
+    def from_dir(cls, model_dir: str | Path | None = None, version: str | None = None) -> Classifier:
+        """Load the active (or the named) version from ``model_dir``."""
+        return cls(load_bundle(model_dir or DEFAULT_MODEL_DIR, version))
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _verdicts(self, normed: list[NormalizedText], explain: bool) -> list[dict]:
+        if not normed:
+            return []
+        P = self.bundle.pipeline.predict_proba(normed)
+        out = decide_many(P, self.classes, self._scams, self.thresholds)
+        for n, v in zip(normed, out, strict=True):
+            label = get_label(v["label"])
+            v["label_name"] = label.name
+            v["model_version"] = self.version
+            v["entities"] = [e.to_dict() for e in n.entities]
+            if explain:
+                self._explain(n, v)
+        return out
+
+    def _explain(self, n: NormalizedText, verdict: dict) -> None:
+        """Attach the explanation and advice (see ``app.explain``), when that layer exists."""
+        try:
+            from app.explain import explain
+        except ImportError:
+            return
+        explain(self, n, verdict)
+
+    def classify(self, text: str, *, explain: bool = True) -> dict:
+        """Score one message and return the verdict object (a JSON-ready dict)."""
+        return self._verdicts([normalize(text)], explain)[0]
+
+    def classify_many(self, texts: Iterable[str], *, explain: bool = False, batch_size: int = 512) -> Iterator[dict]:
+        """Score messages in batches, yielding verdicts in input order (streams: constant memory)."""
+        it = iter(texts)
+        while batch := list(itertools.islice(it, batch_size)):
+            yield from self._verdicts([normalize(t) for t in batch], explain)

@@ -1,0 +1,338 @@
+"""Loading labeled data: the project's corpus, the shared raw sets, new cases; de-duplication
+and a split by near-duplicate cluster so no near-copy of a training row is scored as unseen."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.taxonomy import label_ids
+from app.text import fold, normalize
+
+__all__ = [
+    "ROOT",
+    "Row",
+    "DataError",
+    "load_config",
+    "load_rows",
+    "load_labeled_file",
+    "deduplicate",
+    "cluster_ids",
+    "split_rows",
+    "data_fingerprint",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+ORIGINS = ("real", "generated", "authored", "heldout", "case")
+_ORIGIN_PRIORITY = {"case": 0, "authored": 1, "real": 2, "heldout": 3, "generated": 4}
+
+
+class DataError(ValueError):
+    """A data file is missing or malformed; the message names the file and line."""
+
+
+@dataclass
+class Row:
+    """One labeled message. ``origin`` is real, generated, authored, heldout or case."""
+
+    id: str
+    text: str
+    label: str
+    origin: str
+    source: str
+    meta: dict = field(default_factory=dict)
+
+
+# --- configuration ---------------------------------------------------------------------------
+def _coerce(value: str):
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> dict:
+    """Read ``training/config.toml`` and apply ``section.key=value`` overrides."""
+    path = Path(path) if path else ROOT / "training" / "config.toml"
+    if not path.exists():
+        raise DataError(f"[D001] config file not found: {path}")
+    with open(path, "rb") as fh:
+        config = tomllib.load(fh)
+    for item in overrides or []:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            raise DataError(f"[D002] override {item!r} must look like section.key=value")
+        key, value = item.split("=", 1)
+        section, name = key.split(".", 1)
+        if section not in config or name not in config[section]:
+            known = ", ".join(f"{s}.{k}" for s in config for k in config[s])
+            raise DataError(f"[D003] unknown setting {key!r}; known settings: {known}")
+        config[section][name] = _coerce(value)
+    return config
+
+
+def _path(config_value: str) -> Path:
+    p = Path(config_value)
+    return p if p.is_absolute() else ROOT / p
+
+
+# --- readers ---------------------------------------------------------------------------------
+_LABELS = set(label_ids())
+
+
+def _fold_key(s: str) -> str:
+    return re.sub(r"\s+", " ", fold(s.strip().lower()))
+
+
+# KLTN category names differ in spelling between files; match on folded keywords.
+_KLTN_CATEGORY = [
+    ("ngan hang", "bank_phishing"),
+    ("co bac", "gambling_betting"),
+    ("betting", "gambling_betting"),
+    ("tuyen dung", "job_labor_export"),
+    ("viec lam", "job_labor_export"),
+    ("dich vu cong", "impersonation_authority"),
+    ("bhxh", "impersonation_authority"),
+    ("doi no", "loan_debt"),
+    ("dau tu", "fake_investment"),
+    ("crypto", "fake_investment"),
+    ("nham so", "fake_investment"),
+    ("nhay cam", "other_scam"),
+    ("muon tien", "relative_impersonation"),
+    ("nho va", "relative_impersonation"),
+    ("tinh cam", "romance_foreigner"),
+    ("trung thuong", "prize_giveaway"),
+    ("nhan qua", "prize_giveaway"),
+]
+
+
+def _kltn_label(category: str) -> str | None:
+    key = _fold_key(category)
+    for needle, label in _KLTN_CATEGORY:
+        if needle in key:
+            return label
+    return None  # "Khác" (relabelled by hand) and "link độc hại" (no single type)
+
+
+def _sha16(text: str) -> str:
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def _read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        raise DataError(f"[D010] data file not found: {path} (see training/config.toml [data])")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_kltn(root: Path, relabel_path: Path, use_generated: bool) -> list[Row]:
+    """The KLTN (ViSmishDS) files: real scams and legit SMS, and the generated sets."""
+    import yaml
+
+    with open(relabel_path, encoding="utf-8") as fh:
+        relabel = {str(k): v for k, v in (yaml.safe_load(fh) or {}).items()}
+    rows: list[Row] = []
+    for i, r in enumerate(_read_csv(root / "dataset_label_0_with_categories.csv")):
+        rows.append(Row(f"kltn-real0-{i}", r["content"], "legit", "real", "kltn_real_legit"))
+    for i, r in enumerate(_read_csv(root / "dataset_label_1_with_categories.csv")):
+        label = _kltn_label(r["smishing_type"])
+        if label is None:
+            label = relabel.get(_sha16(r["content"]))
+            if label is None:
+                raise DataError(f"[D011] real KLTN row {i} ('Khác') has no entry in {relabel_path}")
+        rows.append(Row(f"kltn-real1-{i}", r["content"], label, "real", "kltn_real_scam"))
+    if use_generated:
+        for i, r in enumerate(_read_csv(root / "synthetic_label_0.csv")):
+            rows.append(Row(f"kltn-gen0-{i}", r["content"], "legit", "generated", "kltn_generated_legit"))
+        for i, r in enumerate(_read_csv(root / "synthetic_label_1_with_obf_level.csv")):
+            label = _kltn_label(r["category"])
+            if label:
+                rows.append(Row(f"kltn-gen1-{i}", r["content"], label, "generated", "kltn_generated_scam"))
+        for i, r in enumerate(_read_csv(root / "hard_negative_label_1.csv")):
+            label = _kltn_label(r["category"])
+            if label:
+                rows.append(Row(f"kltn-hard-{i}", r["content"], label, "generated", "kltn_generated_hard"))
+    return rows
+
+
+def load_nana(root: Path, max_legit: int, seed: int) -> list[Row]:
+    """Real social-media comments and SMS: informal legit, and advertising spam."""
+    legit, spam = [], []
+    for i, r in enumerate(_read_csv(root / "vietnamese_data.csv")):
+        text = (r.get("text") or "").strip()
+        if len(text) < 8 or text.startswith("#NAME"):
+            continue
+        if r.get("spam") == "1":
+            spam.append(Row(f"nana-{i}", text, "spam", "real", "nana_spam"))
+        elif r.get("spam") == "0":
+            legit.append(Row(f"nana-{i}", text, "legit", "real", "nana_legit"))
+    random.Random(seed).shuffle(legit)
+    return spam + legit[:max_legit]
+
+
+def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
+    """Read labeled messages from JSONL (``text``, ``label``, optional ``id``) or CSV."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"[D020] labeled file not found: {path}")
+    rows: list[Row] = []
+    if path.suffix.lower() == ".csv":
+        records = [(i + 2, r) for i, r in enumerate(_read_csv(path))]
+    else:
+        records = []
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append((lineno, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"[D021] {path}:{lineno}: not valid JSON ({exc.msg})") from None
+    for lineno, rec in records:
+        text, label = rec.get("text"), rec.get("label")
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"[D022] {path}:{lineno}: field 'text' must be a non-empty string")
+        if label not in _LABELS:
+            raise DataError(
+                f"[D023] {path}:{lineno}: label {label!r} is not in the taxonomy ({', '.join(sorted(_LABELS))})"
+            )
+        rid = str(rec.get("id") or f"{path.stem}-{lineno}")
+        meta = {k: rec[k] for k in ("register", "author_note") if k in rec}
+        rows.append(Row(rid, text, label, origin, path.stem, meta))
+    return rows
+
+
+def load_rows(config: dict) -> tuple[list[Row], list[Row]]:
+    """All training rows and the held-out rows, as the config names them."""
+    d = config["data"]
+    rows: list[Row] = []
+    corpus = _path(d["corpus"])
+    files = sorted(corpus.glob("*.jsonl")) if corpus.is_dir() else []
+    if not files:
+        raise DataError(f"[D030] no corpus files in {corpus}")
+    for f in files:
+        rows += load_labeled_file(f, origin="authored")
+    shared = _path(d["shared"])
+    rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]))
+    if d.get("use_nana"):
+        rows += load_nana(shared / d["nana"], int(d["max_nana_legit"]), int(config["split"]["seed"]))
+    for extra in d.get("extra", []):
+        rows += load_labeled_file(_path(extra), origin="case")
+    heldout: list[Row] = []
+    for h in d.get("heldout", []):
+        if _path(h).exists():
+            heldout += load_labeled_file(_path(h), origin="heldout")
+    return rows, heldout
+
+
+# --- de-duplication and clustering ------------------------------------------------------------
+def dedup_key(text: str) -> str:
+    """Texts equal after normalization, folding and with digits blurred are duplicates."""
+    return re.sub(r"\d", "0", normalize(text).folded)
+
+
+def deduplicate(rows: list[Row]) -> tuple[list[Row], dict[str, int]]:
+    """Drop exact duplicates; on a label conflict keep the most trusted origin's row."""
+    best: dict[str, Row] = {}
+    conflicts = 0
+    dropped = 0
+    for row in rows:
+        key = dedup_key(row.text)
+        if not key:
+            dropped += 1
+            continue
+        old = best.get(key)
+        if old is None:
+            best[key] = row
+            continue
+        dropped += 1
+        if old.label != row.label:
+            conflicts += 1
+            if _ORIGIN_PRIORITY[row.origin] < _ORIGIN_PRIORITY[old.origin]:
+                best[key] = row
+    return list(best.values()), {"duplicates_dropped": dropped, "label_conflicts": conflicts}
+
+
+def cluster_ids(texts: list[str], threshold: float) -> np.ndarray:
+    """Connected components of near-duplicates (cosine >= ``threshold`` on char 3-5-grams)."""
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    folded = [re.sub(r"\d", "0", normalize(t).folded) for t in texts]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=1, sublinear_tf=True)
+    X = vec.fit_transform(folded)
+    n = X.shape[0]
+    import scipy.sparse as sp
+
+    edges_r, edges_c = [], []
+    step = 2000
+    XT = X.T.tocsr()
+    for start in range(0, n, step):
+        S = (X[start : start + step] @ XT).tocoo()
+        keep = (S.data >= threshold) & (S.row + start < S.col)
+        edges_r.append(S.row[keep] + start)
+        edges_c.append(S.col[keep])
+    r = np.concatenate(edges_r) if edges_r else np.array([], dtype=int)
+    c = np.concatenate(edges_c) if edges_c else np.array([], dtype=int)
+    graph = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def near_duplicate_rate(texts: list[str], threshold: float = 0.8) -> float:
+    """Share of rows that have a near-duplicate among the others."""
+    ids = cluster_ids(texts, threshold)
+    _, counts = np.unique(ids, return_counts=True)
+    return float(counts[counts > 1].sum() / max(len(texts), 1))
+
+
+def split_rows(rows: list[Row], heldout: list[Row], config: dict) -> dict[str, list[Row]]:
+    """Split into train / val / test by near-duplicate cluster, stratified by label.
+
+    Rows in a cluster with a held-out row are removed from training altogether, so the
+    held-out set stays unseen.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    s = config["split"]
+    all_rows = rows + heldout
+    groups = cluster_ids([r.text for r in all_rows], float(s["near_duplicate_threshold"]))
+    held_groups = set(groups[len(rows) :].tolist())
+    keep = [i for i in range(len(rows)) if groups[i] not in held_groups]
+    leaked = len(rows) - len(keep)
+    rows = [rows[i] for i in keep]
+    g = groups[keep]
+    # stratify on label x origin so each part has real, generated and authored rows
+    y = np.array([f"{r.label}|{r.origin}" for r in rows])
+    n_test = max(2, round(1 / float(s["test_fraction"])))
+    sgkf = StratifiedGroupKFold(n_splits=n_test, shuffle=True, random_state=int(s["seed"]))
+    rest_idx, test_idx = next(sgkf.split(np.zeros(len(rows)), y, g))
+    val_share = float(s["val_fraction"]) / (1 - float(s["test_fraction"]))
+    n_val = max(2, round(1 / val_share))
+    sgkf2 = StratifiedGroupKFold(n_splits=n_val, shuffle=True, random_state=int(s["seed"]) + 1)
+    tr, va = next(sgkf2.split(np.zeros(len(rest_idx)), y[rest_idx], g[rest_idx]))
+    return {
+        "train": [rows[i] for i in rest_idx[tr]],
+        "val": [rows[i] for i in rest_idx[va]],
+        "test": [rows[i] for i in test_idx],
+        "heldout": heldout,
+        "_removed_near_heldout": leaked,  # type: ignore[dict-item]
+    }
+
+
+def data_fingerprint(rows: list[Row]) -> str:
+    """SHA-256 over the sorted (label, text) pairs: the same data gives the same print."""
+    h = hashlib.sha256()
+    for label, text in sorted((r.label, r.text) for r in rows):
+        h.update(label.encode())
+        h.update(b"\x00")
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x01")
+    return h.hexdigest()

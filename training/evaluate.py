@@ -1,0 +1,228 @@
+"""Honest evaluation: per label and scam-vs-not, for each origin, plus robustness and worst mistakes."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from app.classifier import decide_many
+from app.taxonomy import label_ids, scam_labels
+from app.text import fold
+
+from .data import Row
+
+__all__ = ["evaluate_rows", "choose_thresholds", "strip_diacritics", "apply_leetspeak", "render_report"]
+
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+
+
+def strip_diacritics(text: str) -> str:
+    """The same message typed without tone marks (as many people type SMS)."""
+    return fold(text)
+
+
+def apply_leetspeak(text: str, seed: int = 0, share: float = 0.5) -> str:
+    """Disguise about ``share`` of the words the way scammers do ("B4n da du d1eu k1en")."""
+    rng = random.Random(seed)
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group()
+        if len(w) < 3 or rng.random() > share:
+            return w
+        chars = list(fold(w))
+        cands = [i for i, c in enumerate(chars) if c.lower() in _LEET and 0 < i]
+        if not cands:
+            return w
+        i = rng.choice(cands)
+        chars[i] = _LEET[chars[i].lower()]
+        return "".join(chars)
+
+    return re.sub(r"[^\W\d_]+", word, text)
+
+
+def choose_thresholds(risk: np.ndarray, rows: list[Row], config: dict) -> dict[str, float]:
+    """Pick the lowest thresholds whose false-positive rate on REAL legitimate rows meets the target.
+
+    Lower thresholds catch more scams, so the search takes the smallest threshold that
+    keeps the share of real ``legit`` validation rows above it within the target.
+    """
+    t = config["thresholds"]
+    legit_real = np.array([r.label == "legit" and r.origin == "real" for r in rows])
+    neg = np.sort(risk[legit_real])[::-1]
+    if len(neg) == 0:
+        raise ValueError("no real legitimate rows in the validation split; cannot choose thresholds")
+
+    def at_fpr(target: float, floor: float) -> float:
+        k = int(np.floor(target * len(neg)))  # this many negatives may lie at or above it
+        thr = float(neg[k]) + 1e-6 if k < len(neg) else 0.0
+        return max(thr, floor)
+
+    scam = at_fpr(float(t["target_fpr_scam"]), float(t["min_scam"]))
+    suspicious = min(at_fpr(float(t["target_fpr_suspicious"]), float(t["min_suspicious"])), scam)
+    return {"scam": round(scam, 4), "suspicious": round(suspicious, 4)}
+
+
+def _binary(y_true_scam: np.ndarray, y_pred_scam: np.ndarray) -> dict:
+    tp = int((y_true_scam & y_pred_scam).sum())
+    fp = int((~y_true_scam & y_pred_scam).sum())
+    fn = int((y_true_scam & ~y_pred_scam).sum())
+    tn = int((~y_true_scam & ~y_pred_scam).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    fpr = fp / (fp + tn) if fp + tn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), "fpr": round(fpr, 4),
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn, "n_scam": tp + fn, "n_not_scam": fp + tn}
+
+
+def evaluate_rows(bundle_or_pipe, rows: list[Row], thresholds: dict, classes: list[str],
+                  *, robustness: bool = True, worst: int = 15) -> dict:
+    """Every figure for ``rows``, overall and for each origin present."""
+    pipe = getattr(bundle_or_pipe, "pipeline", bundle_or_pipe)
+    scams = set(scam_labels())
+    texts = [r.text for r in rows]
+    P = pipe.predict_proba(texts)
+    verdicts = decide_many(P, classes, scams, thresholds)
+    out: dict = {"n": len(rows)}
+    origins = sorted({r.origin for r in rows})
+    for origin in ["all", *origins]:
+        idx = [i for i, r in enumerate(rows) if origin == "all" or r.origin == origin]
+        if not idx:
+            continue
+        out[origin] = _figures([rows[i] for i in idx], [verdicts[i] for i in idx])
+    if robustness:
+        for name, fn in (("no_diacritics", strip_diacritics), ("leetspeak", apply_leetspeak)):
+            P2 = pipe.predict_proba([fn(t) for t in texts])
+            v2 = decide_many(P2, classes, scams, thresholds)
+            out[name] = {}
+            for origin in ["all", *origins]:
+                idx = [i for i, r in enumerate(rows) if origin == "all" or r.origin == origin]
+                if idx:
+                    out[name][origin] = _figures([rows[i] for i in idx], [v2[i] for i in idx], brief=True)
+    out["worst"] = _worst(rows, verdicts, worst)
+    return out
+
+
+def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict:
+    scams = set(scam_labels())
+    y_true = np.array([r.label in scams for r in rows])
+    y_scam = np.array([v["verdict"] == "scam" for v in verdicts])
+    y_flag = np.array([v["verdict"] in ("scam", "suspicious") for v in verdicts])
+    fig = {"binary_at_scam": _binary(y_true, y_scam), "binary_at_suspicious": _binary(y_true, y_flag)}
+    if brief:
+        return fig
+    labels = list(label_ids())
+    true = [r.label for r in rows]
+    # the model's best guess of the label, whatever the verdict: type accuracy on its own
+    pred = [max(v["probabilities"], key=v["probabilities"].get) for v in verdicts]
+    p, r, f, s = precision_recall_fscore_support(true, pred, labels=labels, zero_division=0)
+    fig["per_label"] = {
+        lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4),
+              "support": int(s[i])}
+        for i, lab in enumerate(labels)
+        if s[i] > 0
+    }
+    present_scams = [lab for lab in labels if lab in scams and lab in fig["per_label"]]
+    fig["scam_type_macro_f1"] = (
+        round(float(np.mean([fig["per_label"][lab]["f1"] for lab in present_scams])), 4) if present_scams else None
+    )
+    # type accuracy among true scams that were flagged: did we name the right type?
+    flagged = [i for i, r in enumerate(rows) if r.label in scams and verdicts[i]["verdict"] in ("scam", "suspicious")]
+    fig["type_accuracy_flagged_scams"] = (
+        round(sum(verdicts[i]["scam_type"] == rows[i].label for i in flagged) / len(flagged), 4) if flagged else None
+    )
+    present = [lab for lab in labels if lab in set(true) | set(pred)]
+    fig["confusion"] = {"labels": present, "matrix": confusion_matrix(true, pred, labels=present).tolist()}
+    return fig
+
+
+def _worst(rows: list[Row], verdicts: list[dict], n: int) -> dict:
+    scams = set(scam_labels())
+    fn = sorted(
+        (i for i, r in enumerate(rows) if r.label in scams and verdicts[i]["verdict"] != "scam"),
+        key=lambda i: verdicts[i]["risk_score"],
+    )[:n]
+    fp = sorted(
+        (i for i, r in enumerate(rows) if r.label not in scams and verdicts[i]["verdict"] == "scam"),
+        key=lambda i: -verdicts[i]["risk_score"],
+    )[:n]
+
+    def item(i: int) -> dict:
+        v = verdicts[i]
+        return {"id": rows[i].id, "origin": rows[i].origin, "label": rows[i].label, "verdict": v["verdict"],
+                "predicted": v["label"] if v["is_scam"] else v["scam_type"], "risk": v["risk_score"],
+                "text": rows[i].text[:200]}
+
+    return {"missed_scams": [item(i) for i in fn], "false_alarms": [item(i) for i in fp]}
+
+
+def _quote(m: dict, show_text: bool) -> str:
+    """Quote only text the project wrote: third-party rows stay in ../shared, named by id."""
+    if not show_text or m["origin"] not in ("authored", "heldout"):
+        return ""
+    return ": " + m["text"].replace("|", "/").replace("\n", " ")
+
+
+def _fmt(x) -> str:
+    return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
+
+
+def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = True) -> str:
+    """A markdown report of every figure; ``evaluations`` maps a split name to its results."""
+    lines = [f"# canhgiac model {meta.get('version', '')}", ""]
+    lines += [f"- created: {meta.get('created')}", f"- thresholds: {meta.get('thresholds')}",
+              f"- rows by split and origin: {meta.get('rows')}", f"- training time: {meta.get('train_seconds')} s", ""]
+    lines += ["## Scam vs not scam", "",
+              "| split | origin | n scam | n not | precision | recall | F1 | FPR | recall (scam+suspicious) | FPR (scam+suspicious) |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for split, ev in evaluations.items():
+        for origin in ("all", "real", "generated", "authored", "heldout", "case"):
+            if origin not in ev:
+                continue
+            b, s = ev[origin]["binary_at_scam"], ev[origin]["binary_at_suspicious"]
+            lines.append(f"| {split} | {origin} | {b['n_scam']} | {b['n_not_scam']} | {_fmt(b['precision'])} | "
+                         f"{_fmt(b['recall'])} | {_fmt(b['f1'])} | {_fmt(b['fpr'])} | {_fmt(s['recall'])} | {_fmt(s['fpr'])} |")
+    lines += ["", "## Robustness: the same rows without diacritics and with leetspeak", "",
+              "| split | origin | recall | recall, no diacritics | recall, leetspeak | FPR | FPR, no diacritics | FPR, leetspeak |",
+              "|---|---|---|---|---|---|---|---|"]
+    for split, ev in evaluations.items():
+        if "no_diacritics" not in ev:
+            continue
+        for origin in ev["no_diacritics"]:
+            a = ev[origin]["binary_at_scam"]
+            nd = ev["no_diacritics"][origin]["binary_at_scam"]
+            lt = ev["leetspeak"][origin]["binary_at_scam"]
+            lines.append(f"| {split} | {origin} | {_fmt(a['recall'])} | {_fmt(nd['recall'])} | {_fmt(lt['recall'])} | "
+                         f"{_fmt(a['fpr'])} | {_fmt(nd['fpr'])} | {_fmt(lt['fpr'])} |")
+    for split, ev in evaluations.items():
+        for origin in ("all", "real", "authored", "heldout", "generated"):
+            if origin not in ev:
+                continue
+            fig = ev[origin]
+            lines += ["", f"## Per label — {split}, {origin} rows", "",
+                      f"scam-type macro-F1: {_fmt(fig['scam_type_macro_f1'])}; right type among flagged scams: "
+                      f"{_fmt(fig['type_accuracy_flagged_scams'])}", "",
+                      "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            for lab, m in fig["per_label"].items():
+                lines.append(f"| {lab} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |")
+            if origin == "all":
+                conf = fig["confusion"]
+                short = [lab[:6] for lab in conf["labels"]]
+                lines += ["", "Confusion matrix (rows: true, columns: predicted):", "",
+                          "| true \\ pred | " + " | ".join(short) + " |", "|---" * (len(short) + 1) + "|"]
+                for lab, row in zip(conf["labels"], conf["matrix"], strict=True):
+                    lines.append(f"| {lab} | " + " | ".join(str(x) for x in row) + " |")
+    for split, ev in evaluations.items():
+        w = ev.get("worst")
+        if not w:
+            continue
+        lines += ["", f"## Worst mistakes — {split}", "", "Missed scams (lowest risk first):", ""]
+        for m in w["missed_scams"]:
+            lines.append(f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['verdict']}, risk {m['risk']}){_quote(m, show_text)}")
+        lines += ["", "False alarms (highest risk first):", ""]
+        for m in w["false_alarms"]:
+            lines.append(f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['predicted']}, risk {m['risk']}){_quote(m, show_text)}")
+    return "\n".join(lines) + "\n"

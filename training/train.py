@@ -1,0 +1,119 @@
+"""``canhgiac train``: load, split, fit, choose thresholds, evaluate, write ``model/<version>/``."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from app.classifier import build_pipeline, save_bundle, set_active
+from app.taxonomy import label_ids, scam_labels
+
+from .data import ROOT, Row, data_fingerprint, deduplicate, load_rows, split_rows
+from .evaluate import choose_thresholds, evaluate_rows, render_report
+
+__all__ = ["train", "fit_pipeline", "new_version", "origin_weights"]
+
+
+def new_version() -> str:
+    """A sortable version name from the UTC time: ``v20261130-121500``."""
+    return datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
+
+
+def origin_weights(rows: list[Row], config: dict) -> np.ndarray:
+    """Sample weights: generated rows repeat a few templates, so each counts for less."""
+    w = config["model"].get("origin_weight", {"generated": 0.3})
+    return np.array([float(w.get(r.origin, 1.0)) for r in rows])
+
+
+def fit_pipeline(rows: list[Row], config: dict):
+    """Fit a fresh pipeline on ``rows`` with the config's hyper-parameters."""
+    pipe = build_pipeline(config["model"])
+    pipe.fit([r.text for r in rows], [r.label for r in rows], clf__sample_weight=origin_weights(rows, config))
+    return pipe
+
+
+def _counts(rows: list[Row]) -> dict:
+    return dict(Counter(r.origin for r in rows))
+
+
+def train(config: dict, *, activate: bool = True, version: str | None = None, log=print,
+          extra_rows: list[Row] | None = None) -> tuple[Path, dict]:
+    """Train and write a model version; return its folder and its metadata."""
+    t0 = time.perf_counter()
+    rows, heldout = load_rows(config)
+    if extra_rows:
+        rows += extra_rows
+    rows, dedup_stats = deduplicate(rows)
+    log(f"loaded {len(rows)} rows after de-duplication ({dedup_stats}); held-out rows: {len(heldout)}")
+    parts = split_rows(rows, heldout, config)
+    removed = parts.pop("_removed_near_heldout")
+    log("split by near-duplicate cluster: " + ", ".join(f"{k}={len(v)}" for k, v in parts.items()))
+    classes = list(label_ids())
+    missing = set(classes) - {r.label for r in parts["train"]}
+    if missing:
+        raise ValueError(f"[T001] no training rows for labels: {sorted(missing)}")
+
+    t_fit = time.perf_counter()
+    pipe = fit_pipeline(parts["train"], config)
+    fit_seconds = time.perf_counter() - t_fit
+    log(f"fitted on the training split in {fit_seconds:.1f} s")
+    assert list(pipe.classes_) == sorted(classes)
+    classes = list(pipe.classes_)
+
+    scams = set(scam_labels())
+    P_val = pipe.predict_proba([r.text for r in parts["val"]])
+    risk_val = P_val[:, [i for i, c in enumerate(classes) if c in scams]].sum(axis=1)
+    thresholds = choose_thresholds(risk_val, parts["val"], config)
+    log(f"thresholds chosen on validation: {thresholds}")
+
+    evaluations = {"test": evaluate_rows(pipe, parts["test"], thresholds, classes)}
+    if parts["heldout"]:
+        evaluations["heldout"] = evaluate_rows(pipe, parts["heldout"], thresholds, classes)
+    evaluations["val"] = evaluate_rows(pipe, parts["val"], thresholds, classes, robustness=False, worst=0)
+
+    shipped = pipe
+    refit = bool(config["model"].get("refit_full"))
+    if refit:
+        t_refit = time.perf_counter()
+        shipped = fit_pipeline(parts["train"] + parts["val"] + parts["test"], config)
+        log(f"refitted on train+val+test for the shipped model in {time.perf_counter() - t_refit:.1f} s")
+
+    version = version or new_version()
+    meta = {
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "classes": classes,
+        "scam_labels": sorted(scams),
+        "thresholds": thresholds,
+        "config": config,
+        "rows": {name: _counts(part) for name, part in parts.items()},
+        "rows_removed_as_near_copies_of_heldout": removed,
+        "dedup": dedup_stats,
+        "data_fingerprint": data_fingerprint(rows),
+        "heldout_fingerprint": data_fingerprint(parts["heldout"]) if parts["heldout"] else None,
+        "sources": sorted({r.source for r in rows}),
+        "refit_full": refit,
+        "metrics_note": (
+            "figures come from the model fitted on the training split and scored on unseen clusters; "
+            + ("the shipped model was then refitted on all splits with the same settings" if refit else
+               "the shipped model is that same model")
+        ),
+        "metrics": {
+            split: {origin: ev[origin] for origin in ev if origin not in ("worst",)}
+            for split, ev in evaluations.items()
+        },
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    report = render_report(meta, evaluations)
+    out_dir = Path(config["output"]["model_dir"])
+    if not out_dir.is_absolute():
+        out_dir = ROOT / out_dir
+    path = save_bundle(shipped, meta, out_dir, version, report=report)
+    if activate:
+        set_active(out_dir, version)
+    log(f"wrote {path} in {meta['train_seconds']} s" + (" and made it active" if activate else ""))
+    return path, meta
