@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import typer
 
@@ -53,6 +54,153 @@ def normalize(
     if segment:
         out["segmented"] = n.segmented()
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+# --- model ----------------------------------------------------------------------------------
+ModelDirOpt = typer.Option(
+    None, "--model-dir", envvar="CANHGIAC_MODEL_DIR", help="Folder with model versions."
+)
+VersionOpt = typer.Option(None, "--version", help="Model version (default: the active one).")
+
+
+def _load_classifier(model_dir: Path | None, version: str | None):
+    from app.classifier import ModelError
+    from app.service import Classifier
+
+    try:
+        return Classifier.from_dir(model_dir, version)
+    except ModelError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def train(
+    config: Path = typer.Option(None, "--config", help="Training config (default: training/config.toml)."),
+    set_: list[str] = typer.Option([], "--set", help="Override a setting: --set model.C=1 (repeatable)."),
+    model_dir: Path = typer.Option(None, "--model-dir", help="Write the model here (default from config)."),
+    activate: bool = typer.Option(True, "--activate/--no-activate", help="Make the new version active."),
+) -> None:
+    """Train a model from the corpus and the shared data, evaluate it, write model/<version>/."""
+    from training.data import DataError, load_config
+    from training.train import train as _train
+
+    try:
+        cfg = load_config(config, set_)
+        if model_dir is not None:
+            cfg["output"]["model_dir"] = str(model_dir)
+        path, meta = _train(cfg, activate=activate, log=lambda m: typer.echo(m, err=True))
+    except (DataError, ValueError) as exc:
+        _fail(str(exc))
+    test = meta["metrics"]["test"]
+    for origin in ("real", "authored", "generated"):
+        if origin in test:
+            b = test[origin]["binary_at_scam"]
+            typer.echo(
+                f"test/{origin}: recall {b['recall']:.3f}  precision {b['precision']:.3f}  "
+                f"legit FPR {test[origin].get('legit_fpr_at_scam', 0):.4f}"
+            )
+    if "heldout" in meta["metrics"]:
+        b = meta["metrics"]["heldout"]["heldout"]["binary_at_scam"]
+        typer.echo(f"held-out authored: recall {b['recall']:.3f}  precision {b['precision']:.3f}")
+    typer.echo(f"model written to {path}; report: {path / 'report.md'}")
+
+
+@app.command()
+def evaluate(
+    data: list[Path] = typer.Option(..., "--data", help="Labeled JSONL or CSV (text, label); repeatable."),
+    model_dir: Path = ModelDirOpt,
+    version: str = VersionOpt,
+    report: Path = typer.Option(None, "--report", help="Also write a markdown report here."),
+    as_json: bool = typer.Option(False, "--json", help="Print every figure as JSON."),
+) -> None:
+    """Evaluate a model on labeled messages: per label, scam vs not, robustness, worst mistakes."""
+    from training.data import DataError, load_labeled_file
+    from training.evaluate import evaluate_rows, render_report
+
+    clf = _load_classifier(model_dir, version)
+    rows = []
+    try:
+        for path in data:
+            rows += load_labeled_file(path, origin="case")
+    except DataError as exc:
+        _fail(str(exc))
+    ev = evaluate_rows(clf.bundle, rows, clf.thresholds, clf.classes)
+    if as_json:
+        typer.echo(json.dumps(ev, ensure_ascii=False, indent=2))
+    else:
+        b = ev["all"]["binary_at_scam"]
+        typer.echo(f"{len(rows)} rows, model {clf.version}")
+        typer.echo(
+            f"scam vs not: precision {b['precision']:.3f} recall {b['recall']:.3f} F1 {b['f1']:.3f} "
+            f"FPR {b['fpr']:.4f}"
+        )
+        typer.echo(f"scam-type macro-F1: {ev['all']['scam_type_macro_f1']}")
+        for name in ("no_diacritics", "leetspeak"):
+            r = ev[name]["all"]["binary_at_scam"]["recall"]
+            typer.echo(f"recall with {name.replace('_', ' ')}: {r:.3f}")
+    if report:
+        meta = {
+            "version": clf.version,
+            "created": clf.bundle.meta.get("created"),
+            "thresholds": clf.thresholds,
+        }
+        report.write_text(render_report(meta, {"data": ev}, show_text=False), encoding="utf-8")
+        typer.echo(f"report written to {report}", err=True)
+
+
+@app.command()
+def classify(
+    text: str = typer.Argument(..., help='The message, or "-" to read it from standard input.'),
+    as_json: bool = typer.Option(False, "--json", help="Print the full verdict object as JSON."),
+    model_dir: Path = ModelDirOpt,
+    version: str = VersionOpt,
+) -> None:
+    """Say whether a message is a scam, which kind, and why."""
+    text = _read_text(text)
+    if not text.strip():
+        _fail("the message is empty")
+    clf = _load_classifier(model_dir, version)
+    v = clf.classify(text)
+    if as_json:
+        typer.echo(json.dumps(v, ensure_ascii=False, indent=2))
+        return
+    from app.render import print_verdict
+
+    print_verdict(text, v)
+
+
+@app.command()
+def score(
+    inputs: list[Path] = typer.Argument(..., help='JSONL files with one {"id", "text", ...} object a line.'),
+    output: Path = typer.Option(..., "--output", "-o", help="Write one result line per input line here."),
+    errors: Path = typer.Option(
+        None, "--errors", help="Bad input lines go here (default: OUTPUT.errors.jsonl)."
+    ),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=64, help="Processes to score with."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, max=100_000),
+    explain: bool = typer.Option(False, "--explain", help="Add the explanation to flagged messages."),
+    max_chars: int = typer.Option(10_000, "--max-chars", help="Longer texts are reported as errors."),
+    model_dir: Path = ModelDirOpt,
+    version: str = VersionOpt,
+) -> None:
+    """Score many messages from JSONL, in order, with a progress bar; bad lines go to an error file."""
+    from app.bulk import run_score
+
+    try:
+        stats = run_score(
+            inputs,
+            output,
+            errors_path=errors,
+            workers=workers,
+            batch_size=batch_size,
+            explain=explain,
+            max_chars=max_chars,
+            model_dir=model_dir,
+            version=version,
+        )
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(stats, ensure_ascii=False), err=True)
 
 
 def main() -> None:  # the console-script entry point

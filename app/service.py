@@ -62,7 +62,9 @@ class Classifier:
         """Score one message and return the verdict object (a JSON-ready dict)."""
         return self._verdicts([normalize(text)], explain)[0]
 
-    def classify_many(self, texts: Iterable[str], *, explain: bool = False, batch_size: int = 512) -> Iterator[dict]:
+    def classify_many(
+        self, texts: Iterable[str], *, explain: bool = False, batch_size: int = 512
+    ) -> Iterator[dict]:
         """Score messages in batches, yielding verdicts in input order (streams: constant memory)."""
         it = iter(texts)
         while batch := list(itertools.islice(it, batch_size)):

@@ -9,6 +9,7 @@ import json
 import random
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -313,11 +314,15 @@ def split_rows(rows: list[Row], heldout: list[Row], config: dict) -> dict[str, l
     y = np.array([f"{r.label}|{r.origin}" for r in rows])
     n_test = max(2, round(1 / float(s["test_fraction"])))
     sgkf = StratifiedGroupKFold(n_splits=n_test, shuffle=True, random_state=int(s["seed"]))
-    rest_idx, test_idx = next(sgkf.split(np.zeros(len(rows)), y, g))
+    with warnings.catch_warnings():  # rare label x origin strata: expected, the groups decide
+        warnings.simplefilter("ignore", UserWarning)
+        rest_idx, test_idx = next(sgkf.split(np.zeros(len(rows)), y, g))
     val_share = float(s["val_fraction"]) / (1 - float(s["test_fraction"]))
     n_val = max(2, round(1 / val_share))
     sgkf2 = StratifiedGroupKFold(n_splits=n_val, shuffle=True, random_state=int(s["seed"]) + 1)
-    tr, va = next(sgkf2.split(np.zeros(len(rest_idx)), y[rest_idx], g[rest_idx]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tr, va = next(sgkf2.split(np.zeros(len(rest_idx)), y[rest_idx], g[rest_idx]))
     return {
         "train": [rows[i] for i in rest_idx[tr]],
         "val": [rows[i] for i in rest_idx[va]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 
@@ -62,7 +63,8 @@ def choose_thresholds(risk: np.ndarray, rows: list[Row], config: dict) -> dict[s
 
     scam = at_fpr(float(t["target_fpr_scam"]), float(t["min_scam"]))
     suspicious = min(at_fpr(float(t["target_fpr_suspicious"]), float(t["min_suspicious"])), scam)
-    return {"scam": round(scam, 4), "suspicious": round(suspicious, 4)}
+    # round UP so rounding never lets one more negative above the line
+    return {"scam": math.ceil(scam * 1e4) / 1e4, "suspicious": math.ceil(suspicious * 1e4) / 1e4}
 
 
 def _binary(y_true_scam: np.ndarray, y_pred_scam: np.ndarray) -> dict:
@@ -74,12 +76,29 @@ def _binary(y_true_scam: np.ndarray, y_pred_scam: np.ndarray) -> dict:
     r = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
     fpr = fp / (fp + tn) if fp + tn else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), "fpr": round(fpr, 4),
-            "tp": tp, "fp": fp, "fn": fn, "tn": tn, "n_scam": tp + fn, "n_not_scam": fp + tn}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f1, 4),
+        "fpr": round(fpr, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "n_scam": tp + fn,
+        "n_not_scam": fp + tn,
+    }
 
 
-def evaluate_rows(bundle_or_pipe, rows: list[Row], thresholds: dict, classes: list[str],
-                  *, robustness: bool = True, worst: int = 15) -> dict:
+def evaluate_rows(
+    bundle_or_pipe,
+    rows: list[Row],
+    thresholds: dict,
+    classes: list[str],
+    *,
+    robustness: bool = True,
+    worst: int = 15,
+) -> dict:
     """Every figure for ``rows``, overall and for each origin present."""
     pipe = getattr(bundle_or_pipe, "pipeline", bundle_or_pipe)
     scams = set(scam_labels())
@@ -112,6 +131,11 @@ def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict
     y_scam = np.array([v["verdict"] == "scam" for v in verdicts])
     y_flag = np.array([v["verdict"] in ("scam", "suspicious") for v in verdicts])
     fig = {"binary_at_scam": _binary(y_true, y_scam), "binary_at_suspicious": _binary(y_true, y_flag)}
+    legit = np.array([r.label == "legit" for r in rows])
+    if legit.any():  # false alarms on ordinary messages alone (spam excluded)
+        fig["legit_fpr_at_scam"] = round(float(y_scam[legit].mean()), 4)
+        fig["legit_fpr_at_suspicious"] = round(float(y_flag[legit].mean()), 4)
+        fig["n_legit"] = int(legit.sum())
     if brief:
         return fig
     labels = list(label_ids())
@@ -120,19 +144,29 @@ def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict
     pred = [max(v["probabilities"], key=v["probabilities"].get) for v in verdicts]
     p, r, f, s = precision_recall_fscore_support(true, pred, labels=labels, zero_division=0)
     fig["per_label"] = {
-        lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4),
-              "support": int(s[i])}
+        lab: {
+            "precision": round(float(p[i]), 4),
+            "recall": round(float(r[i]), 4),
+            "f1": round(float(f[i]), 4),
+            "support": int(s[i]),
+        }
         for i, lab in enumerate(labels)
         if s[i] > 0
     }
     present_scams = [lab for lab in labels if lab in scams and lab in fig["per_label"]]
     fig["scam_type_macro_f1"] = (
-        round(float(np.mean([fig["per_label"][lab]["f1"] for lab in present_scams])), 4) if present_scams else None
+        round(float(np.mean([fig["per_label"][lab]["f1"] for lab in present_scams])), 4)
+        if present_scams
+        else None
     )
     # type accuracy among true scams that were flagged: did we name the right type?
-    flagged = [i for i, r in enumerate(rows) if r.label in scams and verdicts[i]["verdict"] in ("scam", "suspicious")]
+    flagged = [
+        i for i, r in enumerate(rows) if r.label in scams and verdicts[i]["verdict"] in ("scam", "suspicious")
+    ]
     fig["type_accuracy_flagged_scams"] = (
-        round(sum(verdicts[i]["scam_type"] == rows[i].label for i in flagged) / len(flagged), 4) if flagged else None
+        round(sum(verdicts[i]["scam_type"] == rows[i].label for i in flagged) / len(flagged), 4)
+        if flagged
+        else None
     )
     present = [lab for lab in labels if lab in set(true) | set(pred)]
     fig["confusion"] = {"labels": present, "matrix": confusion_matrix(true, pred, labels=present).tolist()}
@@ -152,9 +186,15 @@ def _worst(rows: list[Row], verdicts: list[dict], n: int) -> dict:
 
     def item(i: int) -> dict:
         v = verdicts[i]
-        return {"id": rows[i].id, "origin": rows[i].origin, "label": rows[i].label, "verdict": v["verdict"],
-                "predicted": v["label"] if v["is_scam"] else v["scam_type"], "risk": v["risk_score"],
-                "text": rows[i].text[:200]}
+        return {
+            "id": rows[i].id,
+            "origin": rows[i].origin,
+            "label": rows[i].label,
+            "verdict": v["verdict"],
+            "predicted": v["label"] if v["is_scam"] else v["scam_type"],
+            "risk": v["risk_score"],
+            "text": rows[i].text[:200],
+        }
 
     return {"missed_scams": [item(i) for i in fn], "false_alarms": [item(i) for i in fp]}
 
@@ -173,21 +213,38 @@ def _fmt(x) -> str:
 def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = True) -> str:
     """A markdown report of every figure; ``evaluations`` maps a split name to its results."""
     lines = [f"# canhgiac model {meta.get('version', '')}", ""]
-    lines += [f"- created: {meta.get('created')}", f"- thresholds: {meta.get('thresholds')}",
-              f"- rows by split and origin: {meta.get('rows')}", f"- training time: {meta.get('train_seconds')} s", ""]
-    lines += ["## Scam vs not scam", "",
-              "| split | origin | n scam | n not | precision | recall | F1 | FPR | recall (scam+suspicious) | FPR (scam+suspicious) |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        f"- created: {meta.get('created')}",
+        f"- thresholds: {meta.get('thresholds')}",
+        f"- rows by split and origin: {meta.get('rows')}",
+        f"- training time: {meta.get('train_seconds')} s",
+        "",
+    ]
+    lines += [
+        "## Scam vs not scam",
+        "",
+        "FPR counts every non-scam row (spam included); legit FPR counts ordinary messages only.",
+        "",
+        "| split | origin | n scam | n not | precision | recall | F1 | FPR | legit FPR | recall (scam+suspicious) | legit FPR (scam+suspicious) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for split, ev in evaluations.items():
         for origin in ("all", "real", "generated", "authored", "heldout", "case"):
             if origin not in ev:
                 continue
             b, s = ev[origin]["binary_at_scam"], ev[origin]["binary_at_suspicious"]
-            lines.append(f"| {split} | {origin} | {b['n_scam']} | {b['n_not_scam']} | {_fmt(b['precision'])} | "
-                         f"{_fmt(b['recall'])} | {_fmt(b['f1'])} | {_fmt(b['fpr'])} | {_fmt(s['recall'])} | {_fmt(s['fpr'])} |")
-    lines += ["", "## Robustness: the same rows without diacritics and with leetspeak", "",
-              "| split | origin | recall | recall, no diacritics | recall, leetspeak | FPR | FPR, no diacritics | FPR, leetspeak |",
-              "|---|---|---|---|---|---|---|---|"]
+            lf, lfs = ev[origin].get("legit_fpr_at_scam"), ev[origin].get("legit_fpr_at_suspicious")
+            lines.append(
+                f"| {split} | {origin} | {b['n_scam']} | {b['n_not_scam']} | {_fmt(b['precision'])} | "
+                f"{_fmt(b['recall'])} | {_fmt(b['f1'])} | {_fmt(b['fpr'])} | {_fmt(lf)} | {_fmt(s['recall'])} | {_fmt(lfs)} |"
+            )
+    lines += [
+        "",
+        "## Robustness: the same rows without diacritics and with leetspeak",
+        "",
+        "| split | origin | recall | recall, no diacritics | recall, leetspeak | FPR | FPR, no diacritics | FPR, leetspeak |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for split, ev in evaluations.items():
         if "no_diacritics" not in ev:
             continue
@@ -195,24 +252,39 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
             a = ev[origin]["binary_at_scam"]
             nd = ev["no_diacritics"][origin]["binary_at_scam"]
             lt = ev["leetspeak"][origin]["binary_at_scam"]
-            lines.append(f"| {split} | {origin} | {_fmt(a['recall'])} | {_fmt(nd['recall'])} | {_fmt(lt['recall'])} | "
-                         f"{_fmt(a['fpr'])} | {_fmt(nd['fpr'])} | {_fmt(lt['fpr'])} |")
+            lines.append(
+                f"| {split} | {origin} | {_fmt(a['recall'])} | {_fmt(nd['recall'])} | {_fmt(lt['recall'])} | "
+                f"{_fmt(a['fpr'])} | {_fmt(nd['fpr'])} | {_fmt(lt['fpr'])} |"
+            )
     for split, ev in evaluations.items():
         for origin in ("all", "real", "authored", "heldout", "generated"):
             if origin not in ev:
                 continue
             fig = ev[origin]
-            lines += ["", f"## Per label — {split}, {origin} rows", "",
-                      f"scam-type macro-F1: {_fmt(fig['scam_type_macro_f1'])}; right type among flagged scams: "
-                      f"{_fmt(fig['type_accuracy_flagged_scams'])}", "",
-                      "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## Per label — {split}, {origin} rows",
+                "",
+                f"scam-type macro-F1: {_fmt(fig['scam_type_macro_f1'])}; right type among flagged scams: "
+                f"{_fmt(fig['type_accuracy_flagged_scams'])}",
+                "",
+                "| label | precision | recall | F1 | support |",
+                "|---|---|---|---|---|",
+            ]
             for lab, m in fig["per_label"].items():
-                lines.append(f"| {lab} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |")
+                lines.append(
+                    f"| {lab} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |"
+                )
             if origin == "all":
                 conf = fig["confusion"]
                 short = [lab[:6] for lab in conf["labels"]]
-                lines += ["", "Confusion matrix (rows: true, columns: predicted):", "",
-                          "| true \\ pred | " + " | ".join(short) + " |", "|---" * (len(short) + 1) + "|"]
+                lines += [
+                    "",
+                    "Confusion matrix (rows: true, columns: predicted):",
+                    "",
+                    "| true \\ pred | " + " | ".join(short) + " |",
+                    "|---" * (len(short) + 1) + "|",
+                ]
                 for lab, row in zip(conf["labels"], conf["matrix"], strict=True):
                     lines.append(f"| {lab} | " + " | ".join(str(x) for x in row) + " |")
     for split, ev in evaluations.items():
@@ -221,8 +293,12 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
             continue
         lines += ["", f"## Worst mistakes — {split}", "", "Missed scams (lowest risk first):", ""]
         for m in w["missed_scams"]:
-            lines.append(f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['verdict']}, risk {m['risk']}){_quote(m, show_text)}")
+            lines.append(
+                f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['verdict']}, risk {m['risk']}){_quote(m, show_text)}"
+            )
         lines += ["", "False alarms (highest risk first):", ""]
         for m in w["false_alarms"]:
-            lines.append(f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['predicted']}, risk {m['risk']}){_quote(m, show_text)}")
+            lines.append(
+                f"- `{m['id']}` ({m['origin']}, {m['label']} → {m['predicted']}, risk {m['risk']}){_quote(m, show_text)}"
+            )
     return "\n".join(lines) + "\n"

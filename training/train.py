@@ -40,8 +40,14 @@ def _counts(rows: list[Row]) -> dict:
     return dict(Counter(r.origin for r in rows))
 
 
-def train(config: dict, *, activate: bool = True, version: str | None = None, log=print,
-          extra_rows: list[Row] | None = None) -> tuple[Path, dict]:
+def train(
+    config: dict,
+    *,
+    activate: bool = True,
+    version: str | None = None,
+    log=print,
+    extra_rows: list[Row] | None = None,
+) -> tuple[Path, dict]:
     """Train and write a model version; return its folder and its metadata."""
     t0 = time.perf_counter()
     rows, heldout = load_rows(config)
@@ -99,8 +105,11 @@ def train(config: dict, *, activate: bool = True, version: str | None = None, lo
         "refit_full": refit,
         "metrics_note": (
             "figures come from the model fitted on the training split and scored on unseen clusters; "
-            + ("the shipped model was then refitted on all splits with the same settings" if refit else
-               "the shipped model is that same model")
+            + (
+                "the shipped model was then refitted on all splits with the same settings"
+                if refit
+                else "the shipped model is that same model"
+            )
         ),
         "metrics": {
             split: {origin: ev[origin] for origin in ev if origin not in ("worst",)}

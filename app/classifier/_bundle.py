@@ -14,8 +14,17 @@ from pathlib import Path
 import joblib
 import sklearn
 
-__all__ = ["ModelError", "ModelBundle", "save_bundle", "load_bundle", "active_version", "set_active",
-           "list_versions", "runtime_versions", "ARTEFACT"]
+__all__ = [
+    "ModelError",
+    "ModelBundle",
+    "save_bundle",
+    "load_bundle",
+    "active_version",
+    "set_active",
+    "list_versions",
+    "runtime_versions",
+    "ARTEFACT",
+]
 
 ARTEFACT = "model.joblib"
 ACTIVE = "ACTIVE"
@@ -76,10 +85,12 @@ def save_bundle(pipeline, meta: dict, model_dir: str | Path, version: str, repor
         raise ModelError(f"[M001] model version {version!r} already exists in {model_dir}")
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
     try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the service may run as another user
         artefact = tmp / ARTEFACT
         joblib.dump(pipeline, artefact, compress=3)
-        meta = dict(meta, version=version, artefact=ARTEFACT, sha256=_sha256(artefact),
-                    runtime=runtime_versions())
+        meta = dict(
+            meta, version=version, artefact=ARTEFACT, sha256=_sha256(artefact), runtime=runtime_versions()
+        )
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         if report is not None:
             (tmp / "report.md").write_text(report, encoding="utf-8")
@@ -111,8 +122,10 @@ def set_active(model_dir: str | Path, version: str) -> None:
 def active_version(model_dir: str | Path) -> str:
     path = Path(model_dir) / ACTIVE
     if not path.exists():
-        raise ModelError(f"[M003] {path} is missing: train a model (canhgiac train) or point "
-                         f"CANHGIAC_MODEL_DIR at a model folder")
+        raise ModelError(
+            f"[M003] {path} is missing: train a model (canhgiac train) or point "
+            f"CANHGIAC_MODEL_DIR at a model folder"
+        )
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -127,7 +140,9 @@ def list_versions(model_dir: str | Path) -> list[dict]:
     return sorted(out, key=lambda m: m.get("created", ""))
 
 
-def load_bundle(model_dir: str | Path, version: str | None = None, *, check_versions: bool = True) -> ModelBundle:
+def load_bundle(
+    model_dir: str | Path, version: str | None = None, *, check_versions: bool = True
+) -> ModelBundle:
     """Load a version (the active one by default), refusing an artefact that does not match.
 
     Checks: the SHA-256 of the artefact equals the one in ``meta.json`` (a changed or
@@ -149,17 +164,23 @@ def load_bundle(model_dir: str | Path, version: str | None = None, *, check_vers
         raise ModelError(f"[M006] {artefact} is missing")
     digest = _sha256(artefact)
     if digest != meta.get("sha256"):
-        raise ModelError(f"[M007] checksum mismatch for {artefact}: expected {meta.get('sha256')}, "
-                         f"found {digest}; the file was changed or damaged, refusing to load it")
+        raise ModelError(
+            f"[M007] checksum mismatch for {artefact}: expected {meta.get('sha256')}, "
+            f"found {digest}; the file was changed or damaged, refusing to load it"
+        )
     if check_versions:
         now = runtime_versions()
         trained = meta.get("runtime", {})
         for lib in ("scikit-learn",):
             if trained.get(lib) != now[lib]:
-                raise ModelError(f"[M008] model {version} was trained with {lib} {trained.get(lib)} but "
-                                 f"{now[lib]} is installed; install the pinned versions (make install)")
+                raise ModelError(
+                    f"[M008] model {version} was trained with {lib} {trained.get(lib)} but "
+                    f"{now[lib]} is installed; install the pinned versions (make install)"
+                )
         if trained.get("python", "").rsplit(".", 1)[0] != now["python"].rsplit(".", 1)[0]:
-            raise ModelError(f"[M009] model {version} was trained on Python {trained.get('python')}, "
-                             f"this is {now['python']}")
+            raise ModelError(
+                f"[M009] model {version} was trained on Python {trained.get('python')}, "
+                f"this is {now['python']}"
+            )
     pipeline = joblib.load(artefact)
     return ModelBundle(version, path, pipeline, meta)

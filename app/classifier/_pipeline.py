@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from app.features import Normalizer, build_features
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ._normalizer import field_folded, field_text
+from ._hashed import HashedNgrams
 from ._signals import SignalFeatures
 
-__all__ = ["build_features"]
+__all__ = ["build_features", "CHANNELS"]
 
-TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-letter words and __url__-style placeholders
+CHANNELS = ("char_folded", "word_text", "word_folded")
+
+
+def _channel(kind: str, field: str, ngram_range, bits: int, params: dict, max_key: str) -> Pipeline:
+    return Pipeline(
+        [
+            (
+                "counts",
+                HashedNgrams(
+                    kind,
+                    field,
+                    tuple(ngram_range),
+                    bits,
+                    int(params.get("min_df", 2)),
+                    int(params.get(max_key, 200_000)),
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
 
 
 def build_features(params: dict) -> FeatureUnion:
@@ -21,42 +39,14 @@ def build_features(params: dict) -> FeatureUnion:
     remaining spelling noise), word n-grams of the text with diacritics (where tones carry
     meaning), word n-grams of the diacritic-free text, and the entity/disguise signals.
     """
-    cmin, cmax = params.get("char_ngram", (2, 5))
     wmin, wmax = params.get("word_ngram", (1, 2))
-    min_df = int(params.get("min_df", 2))
-    common = {"lowercase": False, "sublinear_tf": True, "min_df": min_df, "dtype": np.float32}
     channels = [
         (
             "char_folded",
-            TfidfVectorizer(
-                analyzer="char",
-                preprocessor=field_folded,
-                ngram_range=(cmin, cmax),
-                max_features=int(params.get("max_char_features", 300_000)),
-                **common,
-            ),
+            _channel("char", "folded", params.get("char_ngram", (2, 5)), 21, params, "max_char_features"),
         ),
-        (
-            "word_text",
-            TfidfVectorizer(
-                preprocessor=field_text,
-                token_pattern=TOKEN_PATTERN,
-                ngram_range=(wmin, wmax),
-                max_features=int(params.get("max_word_features", 150_000)),
-                **common,
-            ),
-        ),
-        (
-            "word_folded",
-            TfidfVectorizer(
-                preprocessor=field_folded,
-                token_pattern=TOKEN_PATTERN,
-                ngram_range=(wmin, wmax + 1),
-                max_features=int(params.get("max_word_features", 150_000)),
-                **common,
-            ),
-        ),
+        ("word_text", _channel("word", "text", (wmin, wmax), 20, params, "max_word_features")),
+        ("word_folded", _channel("word", "folded", (wmin, wmax + 1), 20, params, "max_word_features")),
         ("signals", SignalFeatures()),
     ]
-    weights = params.get("channel_weights") or None
-    return FeatureUnion(channels, transformer_weights=weights)
+    return FeatureUnion(channels, transformer_weights=params.get("channel_weights") or None)

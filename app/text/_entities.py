@@ -86,7 +86,7 @@ _PHONE_VN = re.compile(
 )
 _PHONE_FOREIGN = re.compile(rf"(?<![\w+])(?:\+|00)(?!84)[1-9]\d{{0,2}}(?:{_SEP}\(?\d+\)?){{2,6}}(?![\w])")
 
-_NUM_RUN = re.compile(r"(?<![\w.,])[0-9x*](?:[0-9x*]|[ .\-](?=[0-9x*])){5,24}(?![\w])")
+_NUM_RUN = re.compile(r"(?<![\w.,+])[0-9x*](?:[0-9x*]|[ .\-](?=[0-9x*])){5,24}(?![\w])")
 _ACCOUNT_KEY = re.compile(
     r"(?<![a-z])(?:stk|so\s?tk|so\s?tai\s?khoan|tai\s?khoan|tk|acc(?:ount)?|a/c|account\s?(?:no|number))"
     r"\s?(?:so|la|:|-|#|\.)?(?:\s?[a-z]{1,12}){0,2}\s?(?:so|la)?\s?[:\-]?\s?$"
@@ -179,11 +179,14 @@ def _phone_value(s: str) -> tuple[str, dict]:
     return "+84" + digits, {"country": "VN", "type": kind}
 
 
-def _bank_near(fold_low: str, start: int, end: int) -> str | None:
+def _bank_near(fold_low: str, start: int, end: int, taken: bytearray) -> str | None:
+    """The bank named within a few words of ``[start, end)``, outside other entities (a link)."""
     t = tables()
-    window = fold_low[max(0, start - 40) : start] + " " + fold_low[end : end + 30]
-    found = t.bank_re.search(window)
-    return t.banks[found.group()] if found else None
+    for lo, hi in ((max(0, start - 40), start), (end, min(len(fold_low), end + 30))):
+        for m in t.bank_re.finditer(fold_low, lo, hi):
+            if taken.find(1, m.start(), m.end()) == -1:
+                return t.banks[m.group()]
+    return None
 
 
 def find_entities(low: str, fold_low: str) -> list[Entity]:
@@ -238,7 +241,7 @@ def find_entities(low: str, fold_low: str) -> list[Entity]:
             keyed = _ACCOUNT_KEY.search(fold_low[max(0, s - 30) : s])
             if not keyed and _THOUSANDS.fullmatch(low[s:e]):
                 continue  # 50.000.000 is an amount, even next to a bank's name
-            bank = _bank_near(fold_low, s, e)
+            bank = _bank_near(fold_low, s, e, taken)
             phone_shaped = _PHONE_VN.fullmatch(low[s:e]) is not None
             if keyed or (bank and not phone_shaped):
                 attrs = {"bank": bank} if bank else {}

@@ -1,0 +1,168 @@
+"""Data loading, de-duplication, the leak-free split, thresholds and the evaluation figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.data import (
+    ROOT,
+    DataError,
+    Row,
+    cluster_ids,
+    deduplicate,
+    load_config,
+    load_labeled_file,
+    near_duplicate_rate,
+    split_rows,
+)
+from training.evaluate import (
+    apply_leetspeak,
+    choose_thresholds,
+    evaluate_rows,
+    render_report,
+    strip_diacritics,
+)
+
+SHARED = ROOT.parent / "shared" / "data" / "raw"
+
+
+def test_config_overrides_and_unknown_keys():
+    cfg = load_config(overrides=["model.C=2.5", "split.seed=7"])
+    assert cfg["model"]["C"] == 2.5 and cfg["split"]["seed"] == 7
+    with pytest.raises(DataError, match="unknown setting 'model.nope'"):
+        load_config(overrides=["model.nope=1"])
+    with pytest.raises(DataError, match="section.key=value"):
+        load_config(overrides=["C=1"])
+
+
+def test_labeled_file_errors_name_file_and_line(tmp_path):
+    f = tmp_path / "cases.jsonl"
+    f.write_text('{"text": "ok", "label": "legit"}\n{"text": "x", "label": "nope"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"cases.jsonl:2: label 'nope'"):
+        load_labeled_file(f)
+    f.write_text('{"text": "ok", "label": "legit"}\n{broken\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"cases.jsonl:2: not valid JSON"):
+        load_labeled_file(f)
+
+
+def test_labeled_file_reads_csv(tmp_path):
+    f = tmp_path / "cases.csv"
+    f.write_text("text,label\nChuyển gấp 5 triệu vào STK này,relative_impersonation\n", encoding="utf-8")
+    (row,) = load_labeled_file(f)
+    assert row.label == "relative_impersonation" and row.origin == "case"
+
+
+def test_dedup_drops_copies_differing_in_tones_case_and_digits():
+    rows = [
+        Row("a", "Quý khách đã trúng thưởng 50 triệu", "prize_giveaway", "authored", "t"),
+        Row("b", "QUY KHACH DA TRUNG THUONG 70 TRIEU", "prize_giveaway", "generated", "t"),
+        Row("c", "Mẹ ơi con về rồi", "legit", "real", "t"),
+    ]
+    kept, stats = deduplicate(rows)
+    assert [r.id for r in kept] == ["a", "c"] and stats["duplicates_dropped"] == 1
+
+
+def test_clusters_join_near_copies_only():
+    texts = [
+        "Cty HVS tuyển CTV làm việc tại nhà lương 500k/ngày, liên hệ Zalo 0912345678",
+        "Cty HVS tuyển CTV làm việc tại nhà lương 700k/ngày, liên hệ Zalo 0987654321",
+        "Tối nay họp phụ huynh lớp 5A lúc 19h tại phòng 204",
+    ]
+    ids = cluster_ids(texts, 0.8)
+    assert ids[0] == ids[1] != ids[2]
+
+
+def test_split_never_puts_a_cluster_on_both_sides(small_rows):
+    # add near-copies so clusters have more than one member
+    rows = list(small_rows) + [
+        Row(r.id + "-copy", r.text + " !", r.label, r.origin, r.source) for r in small_rows[:80]
+    ]
+    held = [Row("h1", small_rows[5].text + " nhé", small_rows[5].label, "heldout", "h")]
+    cfg = load_config()
+    cfg["split"]["test_fraction"] = 0.2
+    cfg["split"]["val_fraction"] = 0.2
+    parts = split_rows(rows, held, cfg)
+    removed = parts.pop("_removed_near_heldout")
+    assert removed >= 1  # the near-copy of the held-out row left the training data
+    ids = cluster_ids([r.text for r in rows], 0.8)
+    where = {}
+    for name in ("train", "val", "test"):
+        for r in parts[name]:
+            where.setdefault(ids[rows.index(r)], set()).add(name)
+    assert all(len(sides) == 1 for sides in where.values())
+    train_texts = {r.text for r in parts["train"]}
+    assert small_rows[5].text not in train_texts
+
+
+def test_thresholds_meet_the_false_positive_target():
+    rng = np.random.default_rng(0)
+    rows = [Row(str(i), "x", "legit", "real", "t") for i in range(1000)]
+    risk = rng.random(1000) ** 4  # most legit rows score low
+    cfg = {
+        "thresholds": {
+            "target_fpr_scam": 0.005,
+            "target_fpr_suspicious": 0.03,
+            "min_scam": 0.0,
+            "min_suspicious": 0.0,
+        }
+    }
+    t = choose_thresholds(risk, rows, cfg)
+    assert (risk >= t["scam"]).mean() <= 0.005
+    assert (risk >= t["suspicious"]).mean() <= 0.03
+    assert t["suspicious"] <= t["scam"]
+
+
+def test_robustness_transforms():
+    assert strip_diacritics("Chuyển khoản ngay") == "Chuyen khoan ngay"
+    leet = apply_leetspeak("chuyen khoan ngay cho toi", seed=1, share=1.0)
+    assert leet != "chuyen khoan ngay cho toi" and any(c.isdigit() for c in leet)
+
+
+def test_evaluation_reports_every_figure_by_origin(small_model_dir, small_rows):
+    from app.classifier import load_bundle
+
+    bundle = load_bundle(small_model_dir)
+    rows = small_rows[:40] + [Row("r1", "Tối nay mẹ về muộn", "legit", "real", "t")]
+    ev = evaluate_rows(bundle, rows, bundle.thresholds, bundle.classes)
+    for key in ("all", "authored", "real", "no_diacritics", "leetspeak", "worst"):
+        assert key in ev
+    fig = ev["authored"]
+    assert {"precision", "recall", "f1", "fpr"} <= set(fig["binary_at_scam"])
+    assert fig["confusion"]["labels"] and fig["per_label"]
+    report = render_report({"version": "t"}, {"test": ev})
+    assert "Robustness" in report and "Confusion matrix" in report
+    # third-party text is never quoted in a report, only its id
+    assert "Tối nay mẹ về muộn" not in report
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not beside the checkout")
+def test_every_real_khac_row_is_relabelled():
+    from training.data import load_kltn
+
+    rows = load_kltn(SHARED / "duynguyenhoang22__KLTN", ROOT / "training" / "relabel_khac.yaml", False)
+    assert sum(r.origin == "real" for r in rows) == 2327 + 247
+
+
+def test_corpus_is_diverse_enough():
+    texts = []
+    for path in sorted((ROOT / "data" / "corpus").glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh if line.strip()]
+    assert len(texts) > 4000
+    assert near_duplicate_rate(texts, 0.8) < 0.10
+
+
+def test_corpus_rows_are_well_formed():
+    from app.taxonomy import label_ids
+
+    counts: dict[str, int] = {}
+    for path in sorted(Path(ROOT / "data" / "corpus").glob("*.jsonl")):
+        for row in load_labeled_file(path, origin="authored"):
+            counts[row.label] = counts.get(row.label, 0) + 1
+    for label in label_ids():
+        minimum = 2000 if label == "legit" else 150
+        assert counts.get(label, 0) >= minimum, (label, counts.get(label))
