@@ -203,6 +203,111 @@ def score(
     typer.echo(json.dumps(stats, ensure_ascii=False), err=True)
 
 
+patterns_app = typer.Typer(
+    help="The scam-pattern library: list it, test it (like SpamAssassin's mass-check).", no_args_is_help=True
+)
+app.add_typer(patterns_app, name="patterns")
+
+
+def _library():
+    from app.patterns import PatternError, load_library
+
+    try:
+        return load_library()
+    except PatternError as exc:
+        _fail(str(exc))
+
+
+@patterns_app.command("list")
+def patterns_list(as_json: bool = typer.Option(False, "--json", help="Print the patterns as JSON.")) -> None:
+    """List every reported pattern with its label, weight and Vietnamese name."""
+    lib = _library()
+    rows = [p for p in lib.patterns if not p.is_sub]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "label": p.label,
+                        "weight": p.weight,
+                        "name": p.name,
+                        "description": p.description,
+                        "file": str(p.file),
+                    }
+                    for p in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} patterns, library {lib.content_hash[:12]}")
+    for col in ("id", "label", "weight", "name"):
+        table.add_column(col)
+    for p in rows:
+        table.add_row(p.id, p.label, f"{p.weight:g}", p.name["vi"])
+    Console().print(table)
+
+
+@patterns_app.command("test")
+def patterns_test(
+    data: list[Path] = typer.Option([], "--data", help="Labeled JSONL files (default: data/corpus/*.jsonl)."),
+) -> None:
+    """Run every example and counter-example, then per-pattern hit rates on scam vs legit data."""
+    from app.patterns import check_library
+    from app.taxonomy import scam_labels
+    from app.text import normalize
+    from training.data import ROOT, DataError, load_labeled_file
+
+    lib = _library()
+    results = check_library(lib)
+    failed = [r for r in results if r["examples_hit"] < r["examples_total"] or r["counter_hits"]]
+    files = data or sorted((ROOT / "data" / "corpus").glob("*.jsonl"))
+    try:
+        rows = [r for f in files for r in load_labeled_file(f, origin="authored")]
+    except DataError as exc:
+        _fail(str(exc))
+    scams = set(scam_labels())
+    n_scam = sum(r.label in scams for r in rows)
+    n_legit = sum(r.label == "legit" for r in rows)
+    hits: dict[str, list[int]] = {}
+    for r in rows:
+        for h in lib.match(normalize(r.text)):
+            c = hits.setdefault(h.id, [0, 0, 0])
+            c[0 if r.label in scams else (1 if r.label == "legit" else 2)] += 1
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"mass-check on {n_scam} scam and {n_legit} legit messages")
+    for col in ("id", "label", "examples", "counter hits", "scam %", "legit %", "S/O"):
+        table.add_column(col, justify="right" if col != "id" else "left")
+    for r in results:
+        c = hits.get(r["id"], [0, 0, 0])
+        s = c[0] / max(n_scam, 1)
+        o = c[1] / max(n_legit, 1)
+        so = s / (s + o) if s + o else 0.0
+        table.add_row(
+            r["id"],
+            lib.get(r["id"]).label,
+            f"{r['examples_hit']}/{r['examples_total']}",
+            str(r["counter_hits"]),
+            f"{100 * s:.2f}",
+            f"{100 * o:.2f}",
+            f"{so:.2f}",
+        )
+    Console().print(table)
+    if failed:
+        _fail(
+            f"{len(failed)} pattern(s) miss an example or hit a counter-example: "
+            + ", ".join(r["id"] for r in failed),
+            code=1,
+        )
+
+
 def main() -> None:  # the console-script entry point
     app()
 

@@ -15,6 +15,15 @@ __all__ = ["Classifier", "DEFAULT_MODEL_DIR"]
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
 
 
+def _pattern_library():
+    try:
+        from app.features import default_library
+
+        return default_library()
+    except ImportError:  # the pattern library is optional for a bare model
+        return None
+
+
 class Classifier:
     """A loaded model ready to score messages.
 
@@ -28,7 +37,13 @@ class Classifier:
         self.classes = bundle.classes
         self.thresholds = bundle.thresholds
         self._scams = set(scam_labels())
-        self._explainer = None
+        self.patterns = _pattern_library()
+        self.similar = None
+        index_path = bundle.path / "similar.npz"
+        if index_path.exists():
+            from app.explain import SimilarIndex
+
+            self.similar = SimilarIndex.load(index_path)
 
     @classmethod
     def from_dir(cls, model_dir: str | Path | None = None, version: str | None = None) -> Classifier:

@@ -109,6 +109,11 @@ def bench_score(n: int = 10_000) -> dict:
     for _ in clf.classify_many(texts, batch_size=1000):
         pass
     single = n / (time.perf_counter() - t0)
+    m = min(n, 2000)
+    t0 = time.perf_counter()
+    for _ in clf.classify_many(texts[:m], batch_size=1000, explain=True):
+        pass
+    explained = m / (time.perf_counter() - t0)
     recs = [{"id": i, "text": t} for i, t in enumerate(texts)]
     t0 = time.perf_counter()
     for _ in score_records(recs, classifier=clf, workers=2, batch_size=1000):
@@ -163,6 +168,8 @@ def bench_score(n: int = 10_000) -> dict:
         "messages": n,
         "ours_msgs_per_s_1_worker": round(single),
         "ours_msgs_per_s_2_workers": round(two),
+        "ours_msgs_per_s_with_explanations": round(explained),
+        "explanation_ms_per_msg": round(1000 / explained - 1000 / single, 3),
         "baseline_msgs_per_s_1_process": round(base_speed),
         "baseline_fit_seconds": round(base_fit, 1),
         "peak_rss_mb_one_scoring_process": mem,

@@ -36,6 +36,27 @@ def fit_pipeline(rows: list[Row], config: dict):
     return pipe
 
 
+def _patterns_hash(pipe) -> str | None:
+    from app.features import PatternFeatures
+
+    for _, trans in pipe.named_steps["features"].transformer_list:
+        if isinstance(trans, PatternFeatures):
+            return trans.library_hash_
+    return None
+
+
+def build_similar_index(rows: list[Row]):
+    """Signatures of every scam the model learned from, for "similar known scam" look-ups."""
+    from app.explain import SimilarIndex
+
+    scams = set(scam_labels())
+    index = SimilarIndex()
+    for r in rows:
+        if r.label in scams:
+            index.add(r.id, r.label, r.text)
+    return index
+
+
 def _counts(rows: list[Row]) -> dict:
     return dict(Counter(r.origin for r in rows))
 
@@ -117,11 +138,14 @@ def train(
         },
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
+    meta["patterns_hash"] = _patterns_hash(shipped)
     report = render_report(meta, evaluations)
+    training_rows = parts["train"] + parts["val"] + parts["test"] if refit else parts["train"]
+    extras = {"similar.npz": lambda p: build_similar_index(training_rows).save(p)}
     out_dir = Path(config["output"]["model_dir"])
     if not out_dir.is_absolute():
         out_dir = ROOT / out_dir
-    path = save_bundle(shipped, meta, out_dir, version, report=report)
+    path = save_bundle(shipped, meta, out_dir, version, report=report, extras=extras)
     if activate:
         set_active(out_dir, version)
     log(f"wrote {path} in {meta['train_seconds']} s" + (" and made it active" if activate else ""))

@@ -76,8 +76,19 @@ class ModelBundle:
         return list(self.meta["classes"])
 
 
-def save_bundle(pipeline, meta: dict, model_dir: str | Path, version: str, report: str | None = None) -> Path:
-    """Write ``model_dir/version`` atomically: a temporary directory, fsync, then rename."""
+def save_bundle(
+    pipeline,
+    meta: dict,
+    model_dir: str | Path,
+    version: str,
+    report: str | None = None,
+    extras: dict | None = None,
+) -> Path:
+    """Write ``model_dir/version`` atomically: a temporary directory, fsync, then rename.
+
+    ``extras`` maps a file name to a function that writes that file (e.g. the index of known
+    scams); their checksums are recorded beside the artefact's.
+    """
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     final = model_dir / version
@@ -182,5 +193,22 @@ def load_bundle(
                 f"[M009] model {version} was trained on Python {trained.get('python')}, "
                 f"this is {now['python']}"
             )
+    for name, digest in meta.get("files", {}).items():
+        if not (path / name).exists() or _sha256(path / name) != digest:
+            raise ModelError(f"[M012] {path / name} is missing or changed; refusing model {version}")
     pipeline = joblib.load(artefact)
+    _check_patterns(pipeline, version)
     return ModelBundle(version, path, pipeline, meta)
+
+
+def _check_patterns(pipeline, version: str) -> None:
+    """Refuse a model whose pattern features were learned from another pattern library."""
+    from app.features import PatternFeatures, PatternLibraryMismatch, default_library
+
+    union = pipeline.named_steps.get("features") if hasattr(pipeline, "named_steps") else None
+    for _, trans in getattr(union, "transformer_list", []):
+        if isinstance(trans, PatternFeatures):
+            try:
+                trans.check_library(default_library())
+            except PatternLibraryMismatch as exc:
+                raise ModelError(f"model {version}: {exc}") from None

@@ -61,9 +61,16 @@ def top_terms(pipeline, coef_row: np.ndarray, n: NormalizedText, x_row, k: int =
             hit = [i for i in range(i0, len(words)) if words[i][0] < e and words[i][1] > s]
             for i in hit:
                 score[i] += contrib / len(hit)
-    order = [i for i in np.argsort(-score) if score[i] > 0][:k]
+    order, seen = [], set()
+    for i in np.argsort(-score):
+        term = n.text[words[i][0] : words[i][1]]
+        if score[i] <= 0 or len(order) >= k:
+            break
+        if term not in seen:  # a word repeated in the message is named once, at its strongest
+            seen.add(term)
+            order.append(i)
     out = []
-    for i in sorted(order, key=lambda i: -score[i]):
+    for i in order:
         s, e = n.span_to_raw(*words[i])
         out.append(
             {

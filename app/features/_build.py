@@ -6,6 +6,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ._hashed import HashedNgrams
+from ._patterns import PatternFeatures
 from ._signals import SignalFeatures
 
 __all__ = ["build_features", "CHANNELS"]
@@ -49,4 +50,6 @@ def build_features(params: dict) -> FeatureUnion:
         ("word_folded", _channel("word", "folded", (wmin, wmax + 1), 20, params, "max_word_features")),
         ("signals", SignalFeatures()),
     ]
+    if params.get("patterns", True):
+        channels.append(("patterns", PatternFeatures(float(params.get("pattern_scale", 0.2)))))
     return FeatureUnion(channels, transformer_weights=params.get("channel_weights") or None)
