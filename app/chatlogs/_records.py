@@ -9,7 +9,7 @@ from pathlib import Path
 
 import ijson
 
-from ._columns import match_columns
+from ._columns import fold_header, match_columns
 from ._jsonstream import Items, first_event
 from ._textio import nfc, open_text, opener
 from ._times import parse_time
@@ -61,7 +61,8 @@ def _message(
 
 def _roles(keys: list[str], text_column: str | None, where: str) -> dict[str, str]:
     roles = match_columns(keys, text_column=text_column)
-    if "text" not in roles:
+    named = text_column is None or fold_header(roles.get("text", "")) == fold_header(text_column)
+    if "text" not in roles or not named:
         wanted = f"'{text_column}'" if text_column else "text, message, content, nội dung, tin nhắn ..."
         raise ChatlogError(
             f"[C007] {where}: no text column ({wanted}); columns are {', '.join(map(repr, keys))}. "
