@@ -71,6 +71,51 @@ def test_chatlogs_telegram_single_chat(tmp_path):
     assert stats.skipped_by_reason == {"service": 1, "media_only": 1}
 
 
+def _as_tuples(msgs):
+    return [(m.conversation, m.sender, m.time, m.text, m.source_ref, m.id) for m in msgs]
+
+
+def test_chatlogs_telegram_fast_path_agrees_with_event_reader(tmp_path):
+    from app.chatlogs._telegram import read_telegram, read_telegram_events
+    from training.gen_chatlog import generate_telegram_export
+
+    for path in (
+        SAMPLES / "telegram" / "result.json",
+        generate_telegram_export(tmp_path / "r.json", 3000, chats=3),
+    ):
+        fast, slow = ReadStats(), ReadStats()
+        assert _as_tuples(read_telegram(path, fast)) == _as_tuples(read_telegram_events(path, slow))
+        assert fast.as_dict() == slow.as_dict()
+
+
+def test_chatlogs_telegram_left_chats_and_saved_messages(tmp_path):
+    data = json.loads((SAMPLES / "telegram" / "result.json").read_text(encoding="utf-8"))
+    mom = data["chats"]["list"].pop(1)
+    del mom["name"]  # Saved Messages has no name
+    data["left_chats"] = {"about": "left", "list": [mom]}
+    (tmp_path / "result.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    msgs, stats = read(tmp_path / "result.json")
+    assert stats.read == 10
+    assert msgs[-1].conversation == "chat 5000001"
+    assert msgs[-1].source_ref == "result.json:$.left_chats.list[0].messages[5]"
+
+
+def test_chatlogs_telegram_unusual_layout_falls_back(tmp_path):
+    data = json.loads((SAMPLES / "telegram" / "result.json").read_text(encoding="utf-8"))
+    chat = data["chats"]["list"][1]
+    data["chats"]["list"][1] = {
+        "type": chat["type"],
+        "name": chat["name"],
+        "id": chat["id"],
+        "messages": chat["messages"],
+    }
+    (tmp_path / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    msgs, stats = read(tmp_path / "result.json")
+    expected, expected_stats = read(SAMPLES / "telegram" / "result.json")
+    assert _as_tuples(msgs) == _as_tuples(expected)
+    assert stats.as_dict() == expected_stats.as_dict()
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

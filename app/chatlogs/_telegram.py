@@ -8,10 +8,11 @@ from pathlib import Path
 
 import ijson
 
+from ._telegram_fast import MARK, ChatMarker, Unrecognised
 from ._times import from_epoch, local_with_offset
 from ._types import Message, ReadStats, Reason
 
-__all__ = ["read_telegram", "telegram_text"]
+__all__ = ["read_telegram", "read_telegram_events", "telegram_text"]
 
 # Where chats sit in the two layouts: ijson prefix of a chat -> JSON path of its list.
 _CHAT_BASES = {"": "$", "chats.list.item": "$.chats.list", "left_chats.list.item": "$.left_chats.list"}
@@ -101,7 +102,7 @@ _ENDS = frozenset(("end_map", "end_array"))
 _SKIP = object()  # a nested value that is only noted as present (text_entities, polls ...)
 
 
-def read_telegram(path: Path, stats: ReadStats) -> Iterator[Message]:
+def read_telegram_events(path: Path, stats: ReadStats) -> Iterator[Message]:
     """Yield the messages of a Telegram export, one chat or the whole account, streamed.
 
     The file is walked as ijson events: only the chat being read (its name and id) and the
@@ -168,3 +169,73 @@ def read_telegram(path: Path, stats: ReadStats) -> Iterator[Message]:
                 stats.skip(Reason.MALFORMED, where, f"invalid or truncated JSON: {e}")
             else:
                 stats.report(where, Reason.MALFORMED, f"invalid or truncated JSON after this point: {e}")
+
+
+def _layout(path: Path) -> str | None:
+    """The C builder's prefix: a full export or a single chat; ``None`` if not found early."""
+    with open(path, "rb") as fh:
+        try:
+            for i, (prefix, event, value) in enumerate(ijson.parse(fh)):
+                if prefix == "" and event == "map_key" and value in ("chats", "left_chats", "messages"):
+                    return "messages.item" if value == "messages" else "chats.list.item.messages.item"
+                if i > 200_000:
+                    return None
+        except ijson.JSONError:
+            return None
+    return None
+
+
+def _read_marked(path: Path, prefix: str, stats: ReadStats) -> Iterator[Message]:
+    name = path.name
+    conv, ref, n = name, f"{name}:$.messages", -1
+    with open(path, "rb") as fh:
+        marker = ChatMarker(fh)
+        try:
+            for obj in ijson.items(marker, prefix, use_float=True):
+                if type(obj) is dict and len(obj) == 1 and MARK in obj:
+                    chat_path, chat_name, chat_id = marker.chats[obj[MARK]]
+                    conv = chat_name or f"chat {chat_id}"
+                    ref, n = f"{name}:{chat_path}.messages", -1
+                    continue
+                n += 1
+                m = _message(obj, conv, f"{ref}[{n}]", stats)
+                if m is not None:
+                    stats.read += 1
+                    yield m
+        except ijson.JSONError as e:
+            # The C builder does not say whether it broke inside a message: assume it did.
+            stats.skip(Reason.MALFORMED, f"{ref}[{n + 1}]", f"invalid or truncated JSON: {e}")
+
+
+def read_telegram(path: Path, stats: ReadStats) -> Iterator[Message]:
+    """Yield the messages of a Telegram export, one chat or the whole account, streamed.
+
+    Uses the fast path (ijson's C builder with chat marks, ``_telegram_fast``) when the
+    export has Telegram's usual layout, else the event reader. If the fast path meets an
+    unusual chat header midway, the event reader takes over from the start, skipping the
+    messages already yielded and recounting ``stats`` from where they stood.
+    """
+    prefix = _layout(path)
+    if prefix is None:
+        yield from read_telegram_events(path, stats)
+        return
+    before = (
+        stats.read,
+        stats.skipped,
+        stats.skipped_by_reason.copy(),
+        len(stats.issues),
+        stats.issues_dropped,
+    )
+    yielded = 0
+    try:
+        for m in _read_marked(path, prefix, stats):
+            yielded += 1
+            yield m
+        return
+    except Unrecognised:
+        pass
+    stats.read, stats.skipped, stats.skipped_by_reason, n_issues, stats.issues_dropped = before
+    del stats.issues[n_issues:]
+    for i, m in enumerate(read_telegram_events(path, stats)):
+        if i >= yielded:
+            yield m
