@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
-LOWER = ["text", "patterns", "features", "classifier", "explain"]
+LOWER = ["text", "patterns", "features", "classifier", "explain", "chatlogs"]
 FORBIDDEN = (
     "fastapi",
     "starlette",

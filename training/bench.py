@@ -176,8 +176,37 @@ def bench_score(n: int = 10_000) -> dict:
         **acc,
     }
 
+def bench_chatlogs(n: int = 200_000) -> dict:
+    """Messages per second of the Telegram reader on a generated ``n``-message export."""
+    import tempfile
 
-BENCHES = {"normalize": bench_normalize, "score": bench_score}
+    from app.chatlogs import ReadStats, read_chatlog
+    from app.chatlogs._telegram import read_telegram_events
+    from training.gen_chatlog import generate_telegram_export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = generate_telegram_export(Path(tmp) / "result.json", n)
+        size = path.stat().st_size
+        stats = ReadStats()
+        t0 = time.perf_counter()
+        for _ in read_chatlog(path, stats=stats):
+            pass
+        t1 = time.perf_counter()
+        for _ in read_telegram_events(path, ReadStats()):
+            pass
+        t2 = time.perf_counter()
+    return {
+        "records": n,
+        "file_mib": round(size / 2**20, 1),
+        "messages_yielded": stats.read,
+        "telegram_msgs_per_s": round(stats.read / (t1 - t0)),
+        "telegram_records_per_s": round(n / (t1 - t0)),
+        "telegram_mib_per_s": round(size / 2**20 / (t1 - t0), 1),
+        "telegram_event_reader_msgs_per_s": round(stats.read / (t2 - t1)),
+    }
+
+
+BENCHES = {"normalize": bench_normalize, "score": bench_score, "chatlogs": bench_chatlogs}
 
 
 def main(argv: list[str] | None = None) -> None:
