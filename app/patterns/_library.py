@@ -8,6 +8,7 @@ from app.text import NormalizedText
 
 from ._meta import MetaExpr
 from ._pattern import Pattern, PatternHit
+from ._prefilter import NeedleIndex
 from ._regex import Cue
 
 __all__ = ["PatternLibrary"]
@@ -48,6 +49,25 @@ class PatternLibrary:
         self._metas = [c for c in compiled if c.meta is not None]
         self.patterns: list[Pattern] = [c.pattern for c in compiled]
         self._by_id = {p.id: p for p in self.patterns}
+        every_cue = [cue for c in compiled for cue in (*c.cues, *c.require, *c.unless)]
+        self._index = NeedleIndex(
+            (s for cue in every_cue for group in cue.needles or () for s in group),
+            anywhere=(s for cue in every_cue for s in cue.anywhere),
+        )
+        # Which plain patterns a present needle can wake up: a pattern is a candidate when the
+        # first (most selective) needle group of one of its cues is present, or when one of
+        # its cues has no needle at all. The other patterns cannot fire and are not visited.
+        self._always: list[int] = []
+        self._wakes: dict[str, set[int]] = {}
+        for i, c in enumerate(self._plain):
+            for cue in c.cues:
+                if cue.needles is None:
+                    self._always.append(i)
+                    break
+                for s in cue.needles[0]:
+                    self._wakes.setdefault(s, set()).add(i)
+        # a meta whose ids all stayed silent always gives the same answer: work it out once
+        self._meta_if_silent = {c.pattern.id: c.meta.evaluate(()) for c in self._metas if c.meta}
         self.ids: list[str] = sorted(p.id for p in self.patterns if not p.is_sub)
         self.content_hash = content_hash
 
@@ -64,27 +84,35 @@ class PatternLibrary:
     def fired(self, n: NormalizedText) -> dict[str, list[Span]]:
         """Every id that fired, sub-patterns included, with spans into ``n.folded``."""
         text = n.folded
+        present = self._index.present(text)
+        candidates = set(self._always)
+        for s in present:
+            woken = self._wakes.get(s)
+            if woken:
+                candidates |= woken
         fired: dict[str, list[Span]] = {}
-        for c in self._plain:
+        for i in sorted(candidates):
+            c = self._plain[i]
             spans: list[Span] = []
             for cue in c.cues:
-                if cue.may_match(text):
-                    for m in cue.rx.finditer(text):
-                        if m.end() > m.start():
-                            spans.append(m.span())
-            if not spans or _any(c.unless, text):
+                if cue.may_match(present):
+                    spans.extend(cue.spans(text))
+            if not spans or _any(c.unless, text, present):
                 continue
             for cue in c.require:
-                m = cue.rx.search(text) if cue.may_match(text) else None
-                if m is None:
+                found = cue.search(text) if cue.may_match(present) else None
+                if found is None:
                     break
-                if m.end() > m.start():
-                    spans.append(m.span())
+                spans.append(found)
             else:
                 fired[c.pattern.id] = spans
         for c in self._metas:
             assert c.meta is not None
-            if c.meta.evaluate(fired) and not _any(c.unless, text):
+            if c.meta.ids.isdisjoint(fired):
+                fires = self._meta_if_silent[c.pattern.id]
+            else:
+                fires = c.meta.evaluate(fired)
+            if fires and not _any(c.unless, text, present):
                 fired[c.pattern.id] = [s for i in sorted(c.meta.ids) if i in fired for s in fired[i]]
         return fired
 
@@ -125,8 +153,8 @@ class PatternLibrary:
         return [self._by_id[i].weight if i in fired else 0.0 for i in self.ids]
 
 
-def _any(cues: tuple[Cue, ...], text: str) -> bool:
-    return any(c.may_match(text) and c.rx.search(text) for c in cues)
+def _any(cues: tuple[Cue, ...], text: str, present: set[str]) -> bool:
+    return any(c.may_match(present) and c.search(text) is not None for c in cues)
 
 
 def _merge(spans: list[Span]) -> list[Span]:
