@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections import Counter
 from pathlib import Path
@@ -153,6 +154,13 @@ def test_hit_vector_follows_ids_and_weights():
     fired = {h.id: h.weight for h in LIB.match(n)}
     assert fired
     assert {i: w for i, w in zip(LIB.ids, vec, strict=True) if w} == fired
+
+
+def test_library_pickles_for_the_model_pipeline():
+    n = normalize("Chuyển hết tiền vào tài khoản tạm giữ ngay lập tức")
+    copy = pickle.loads(pickle.dumps(LIB))
+    assert copy.content_hash == LIB.content_hash and copy.ids == LIB.ids
+    assert copy.match(n) == LIB.match(n)
 
 
 def test_match_agrees_with_a_plain_regex_reference():

@@ -24,7 +24,7 @@ __all__ = ["Cue", "compile_cue"]
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 _MIN_NEEDLE = 2
 _MAX_SETS = 3
-_MAX_LEADS = 64
+_MAX_LEADS = 16  # more leads cost more str.find calls than one regex scan
 _WORD = re.compile(r"\w")
 _LEADING_NON_WORD = re.compile(r"^\W+")
 
