@@ -43,7 +43,7 @@ def load_library(path: str | Path | None = None, *, check_examples: bool = True)
         A directory of pattern files, or one file; default: the library shipped in
         ``app/patterns/data``.
     check_examples : bool, default True
-        Also run every example and counter-example (about 0.1 s); switch off for speed
+        Also run every example and counter-example (well under a second); switch off
         where the files were already checked (tests, CI).
 
     Returns
