@@ -166,7 +166,15 @@ def test_library_pickles_for_the_model_pipeline():
 def test_match_agrees_with_a_plain_regex_reference():
     """The prefilter and the leading-word shortcut never change what fires, nor where."""
     texts = [t for p in LIB.patterns for t in (*p.examples, *p.counter_examples)]
-    texts += ["Ch1 0i ck g1up 3m 5tr vao stk nay nhe", "c h u y e n  k h o a n ngay", "", "😀" * 20]
+    texts += [
+        "Ch1 0i ck g1up 3m 5tr vao stk nay nhe",
+        "c h u y e n  k h o a n ngay",
+        "https://x.top nạp 500k trong24h, chỉ còn 2h, còn lại 3 ngày",
+        "thuê tài khoản ngân hàng 2tr, cho thuê lại thẻ atm, mbbank mb bank",
+        "mã cvv,cvc;ccv 2 mặt thẻ -- chụp ảnh căn cước/cmnd nhận ngay 300k",
+        "",
+        "😀" * 20,
+    ]
     for text in texts:
         n = normalize(text)
         assert LIB.fired(n) == _reference_fired(n.folded), text

@@ -181,6 +181,7 @@ def _needle_sets(seq, at_word: bool) -> list[_Needles]:
             if av is _c.AT_BOUNDARY and not run:
                 boundary = True
             continue
+        glued = False
         if run and (op is _c.BRANCH or (op is _c.SUBPATTERN and not av[1] and not av[2])):
             # "c" + (hi con|on lai): the parser factors common prefixes out of alternatives;
             # glued back, the needles are whole words again ("chi con", "con lai")
@@ -188,8 +189,11 @@ def _needle_sets(seq, at_word: bool) -> list[_Needles]:
             if leads:
                 prefix = "".join(run)
                 sets.append(_word_starts({prefix + x for x in leads}, run_at_word))
+                glued = True
         flush()
-        if op is _c.SUBPATTERN or op is _c.ATOMIC_GROUP:
+        if glued:
+            pass  # the glued words say more than the word pieces inside the group
+        elif op is _c.SUBPATTERN or op is _c.ATOMIC_GROUP:
             sets.extend(_needle_sets(av[-1] if op is _c.SUBPATTERN else av, boundary))
         elif op is _c.BRANCH:
             best = [_best(_needle_sets(alt, boundary)) for alt in av[1]]
@@ -204,6 +208,10 @@ def _needle_sets(seq, at_word: bool) -> list[_Needles]:
             lo, _hi, sub = av
             if lo >= 1:
                 sets.extend(_needle_sets(sub, False))
+            # after "(?:lai )?" a word starts if one started before and the group ends in a blank
+            ends_blank = bool(sub) and sub[-1][0] is _c.LITERAL and not _WORD.match(chr(sub[-1][1]))
+            boundary = ends_blank and (boundary or lo >= 1)
+            continue
         # classes, '.', lookarounds, back-references: no literal to rely on
         boundary = False
     flush()
@@ -216,7 +224,9 @@ def _word_starts(strings: set[str], at_word: bool) -> _Needles:
     mid: set[str] = set()
     for x in strings:
         y = _LEADING_NON_WORD.sub("", x)
-        if not y:
+        if x.startswith("__"):  # placeholders: the text layer always puts a blank before them
+            out.add(x)
+        elif not y:
             out.add(x)
             mid.add(x)
         elif y != x or at_word:
