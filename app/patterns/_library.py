@@ -138,12 +138,17 @@ class PatternLibrary:
         ('SAFE_ACCOUNT_TRANSFER', [(0, 37)])
         """
         hits = []
+        to_raw: dict[Span, Span] = {}  # metas repeat the spans of their parts: map each once
         for pid, spans in self.fired(n).items():
             p = self._by_id[pid]
             if p.is_sub:
                 continue
-            raw = _merge([n.span_to_raw(s, e) for s, e in spans])
-            hits.append(PatternHit(p.id, p.label, p.weight, p.name, p.description, raw))
+            raw = []
+            for span in _merge(spans):
+                if span not in to_raw:
+                    to_raw[span] = n.span_to_raw(*span)
+                raw.append(to_raw[span])
+            hits.append(PatternHit(p.id, p.label, p.weight, p.name, p.description, _merge(raw)))
         hits.sort(key=lambda h: (-h.weight, h.id))
         return hits
 
