@@ -206,7 +206,37 @@ def bench_chatlogs(n: int = 200_000) -> dict:
     }
 
 
-BENCHES = {"normalize": bench_normalize, "score": bench_score, "chatlogs": bench_chatlogs}
+def bench_patterns(n: int = 2_000, chars: int = 200) -> dict:
+    """Time of ``PatternLibrary.match`` alone (normalization excluded) on ``chars``-long messages."""
+    import statistics
+
+    from app.patterns import load_library
+    from app.text import normalize
+
+    lib = load_library(check_examples=False)
+    texts = [(t + " " + t)[:chars] for t in _bench_texts(n)]
+    normed = [normalize(t) for t in texts]
+    for x in normed[:50]:
+        lib.match(x)  # warm up
+    per: list[float] = []
+    for x in normed:
+        t0 = time.perf_counter()
+        lib.match(x)
+        per.append((time.perf_counter() - t0) * 1000)
+    per.sort()
+    return {
+        "messages": n,
+        "chars": chars,
+        "reported_patterns": len(lib.ids),
+        "match_ms_mean": round(statistics.fmean(per), 4),
+        "match_ms_median": round(per[len(per) // 2], 4),
+        "match_ms_p95": round(per[int(len(per) * 0.95)], 4),
+        "match_ms_max": round(per[-1], 4),
+    }
+
+
+BENCHES = {"normalize": bench_normalize, "patterns": bench_patterns, "score": bench_score,
+           "chatlogs": bench_chatlogs}
 
 
 def main(argv: list[str] | None = None) -> None:
