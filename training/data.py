@@ -133,15 +133,27 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def load_kltn(root: Path, relabel_path: Path, use_generated: bool) -> list[Row]:
-    """The KLTN (ViSmishDS) files: real scams and legit SMS, and the generated sets."""
+def _hash_labels(path: Path | None) -> dict[str, str]:
     import yaml
 
-    with open(relabel_path, encoding="utf-8") as fh:
-        relabel = {str(k): v for k, v in (yaml.safe_load(fh) or {}).items()}
+    if path is None or not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return {str(k): v for k, v in (yaml.safe_load(fh) or {}).items()}
+
+
+def load_kltn(root: Path, relabel_path: Path, use_generated: bool, fixes_path: Path | None = None) -> list[Row]:
+    """The KLTN (ViSmishDS) files: real scams and legit SMS, and the generated sets.
+
+    ``relabel_path`` gives our reading of the real "Khác" rows; ``fixes_path`` corrects real
+    rows whose label is plainly wrong (e.g. phishing filed as legitimate).
+    """
+    relabel = _hash_labels(relabel_path)
+    fixes = _hash_labels(fixes_path)
     rows: list[Row] = []
     for i, r in enumerate(_read_csv(root / "dataset_label_0_with_categories.csv")):
-        rows.append(Row(f"kltn-real0-{i}", r["content"], "legit", "real", "kltn_real_legit"))
+        label = fixes.get(_sha16(r["content"]), "legit")
+        rows.append(Row(f"kltn-real0-{i}", r["content"], label, "real", "kltn_real_legit"))
     for i, r in enumerate(_read_csv(root / "dataset_label_1_with_categories.csv")):
         label = _kltn_label(r["smishing_type"])
         if label is None:
@@ -221,7 +233,8 @@ def load_rows(config: dict) -> tuple[list[Row], list[Row]]:
     for f in files:
         rows += load_labeled_file(f, origin="authored")
     shared = _path(d["shared"])
-    rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]))
+    fixes = _path(d["relabel_fixes"]) if d.get("relabel_fixes") else None
+    rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]), fixes)
     if d.get("use_nana"):
         rows += load_nana(shared / d["nana"], int(d["max_nana_legit"]), int(config["split"]["seed"]))
     for extra in d.get("extra", []):

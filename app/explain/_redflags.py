@@ -80,7 +80,7 @@ _SECRECY = re.compile(
     r"\b(?:khong (?:duoc )?(?:noi|tiet lo|chia se|bao) (?:voi|cho) (?:ai|nguoi than|gia dinh)|giu bi mat|bi mat dieu tra)\b"
 )
 _HOLDER = re.compile(
-    r"(?:chu\s?(?:tai\s?khoan|tk)|ten\s?(?:tai\s?khoan|tk)|ctk|nguoi\s?nhan|ten)\s?[:\-]?\s?"
+    r"(?i:chu\s?(?:tai\s?khoan|tk)|ten\s?(?:tai\s?khoan|tk)|ctk|nguoi\s?nhan|ten)\s?[:\-]?\s?"
     r"([A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+){1,4})"
 )
 _LEET_RAW = re.compile(
@@ -149,7 +149,7 @@ def red_flags(n: NormalizedText) -> list[dict]:
                 out.append(_flag("bank_account", e.text, e.start, e.end))
     _regex_flags(n, "otp_request", _OTP_REQUEST, out, negatable=True)
     _regex_flags(n, "urgency", _URGENCY, out)
-    _regex_flags(n, "threat", _THREAT, out, negatable=True)
+    _regex_flags(n, "threat", _THREAT, out)  # "nếu không ... sẽ bị khóa" is still a threat
     _regex_flags(n, "secrecy", _SECRECY, out)
     if n.disguise_score > 0.05:
         m = _LEET_RAW.search(n.raw)
