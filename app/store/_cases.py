@@ -14,6 +14,7 @@ from ._common import check_choice, check_label, check_text, dialect_insert, like
 from .errors import Invalid, NotFound
 from .models import CASE_STATUSES, FEEDBACK_VERDICTS, Case, Feedback, utcnow
 from .values import fingerprint as text_fingerprint
+from .values import search_form
 
 __all__ = [
     "AddCasesResult",
@@ -28,7 +29,7 @@ __all__ = [
 
 MAX_TEXT_CHARS = 10_000
 _CASE_FIELDS = {"text", "label", "channel", "source", "note"}
-_CHUNK = 500  # rows per INSERT: well under SQLite's limit of bound parameters
+_CHUNK = 500  # fingerprints per SELECT ... IN: well under SQLite's limit of bound parameters
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -64,6 +65,7 @@ def _case_row(
     now = utcnow()
     return {
         "text": text,
+        "search_text": search_form(text),
         "label": check_label("label", item.get("label"), required=label_required),
         "channel": check_text("channel", item.get("channel"), 40, required=False),
         "source": check_text("source", item.get("source", source), 120, required=False),
@@ -86,15 +88,16 @@ def _store_unique(session: Session, rows: list[dict[str, Any]]) -> tuple[dict[st
     """
     table = Case.__table__
     rows = sorted(rows, key=lambda r: r["fingerprint"])
+    # One cached statement run for many rows: SQLAlchemy batches it ("insertmanyvalues"),
+    # where a literal multi-row VALUES would be compiled anew for every call.
+    stmt = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["fingerprint"])
+        .returning(table.c.fingerprint, table.c.id)
+    )
     inserted: dict[str, int] = {}
-    for i in range(0, len(rows), _CHUNK):
-        stmt = (
-            dialect_insert(session, table)
-            .values(rows[i : i + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["fingerprint"])
-            .returning(table.c.fingerprint, table.c.id)
-        )
-        inserted.update((fp, id_) for fp, id_ in session.execute(stmt))
+    if rows:
+        inserted.update((fp, id_) for fp, id_ in session.execute(stmt, rows))
     missing = [r["fingerprint"] for r in rows if r["fingerprint"] not in inserted]
     existing: dict[str, int] = {}
     for i in range(0, len(missing), _CHUNK):
@@ -179,7 +182,7 @@ def list_cases(
 ) -> tuple[list[Case], int]:
     """One page of cases, newest first, and how many match in all.
 
-    ``q`` is a substring of the text (case-insensitive for unaccented letters).
+    ``q`` is a substring of the text; case and tone marks are ignored on both sides.
     """
     limit, offset = page(limit, offset)
     where = []
@@ -190,7 +193,7 @@ def list_cases(
     if source is not None:
         where.append(Case.source == source)
     if q:
-        where.append(Case.text.ilike(like_pattern(q), escape="\\"))
+        where.append(Case.search_text.like(like_pattern(search_form(q)), escape="\\"))
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     rows = session.scalars(select(Case).where(*where).order_by(Case.id.desc()).limit(limit).offset(offset))
     return list(rows), total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,9 +44,14 @@ def check_label(field: str, value: Any, *, required: bool = True) -> str | None:
     """A label id of the taxonomy; the error lists the valid ones."""
     if value is None and not required:
         return None
-    if value not in label_ids():
+    if value not in _labels():
         raise Invalid(field, f"unknown label {value!r}; valid: {', '.join(label_ids())}")
     return value
+
+
+@cache
+def _labels() -> frozenset[str]:
+    return frozenset(label_ids())
 
 
 def check_choice(field: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -15,8 +15,6 @@ from .models import VerdictStat, utcnow
 
 __all__ = ["increment_stats", "stats_between"]
 
-_CHUNK = 500
-
 
 def increment_stats(session: Session, rows: Iterable[tuple[date, str, str, str | None]]) -> int:
     """Count one message per ``(day, label, verdict, channel)`` row.
@@ -48,13 +46,13 @@ def increment_stats(session: Session, rows: Iterable[tuple[date, str, str, str |
         for (d, lab, v, c), n in sorted(counts.items())
     ]
     t = VerdictStat.__table__
-    for i in range(0, len(values), _CHUNK):
-        stmt = dialect_insert(session, t).values(values[i : i + _CHUNK])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "label", "verdict", "channel"],
-            set_={"count": t.c.count + stmt.excluded.count, "updated_at": stmt.excluded.updated_at},
-        )
-        session.execute(stmt)
+    stmt = dialect_insert(session, t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "label", "verdict", "channel"],
+        set_={"count": t.c.count + stmt.excluded.count, "updated_at": stmt.excluded.updated_at},
+    )
+    if values:
+        session.execute(stmt, values)
     return sum(counts.values())
 
 

@@ -115,6 +115,9 @@ class Case(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+    # ``text`` lower-cased without tone marks: search finds "trúng thưởng" from "trung thuong"
+    # the same way on SQLite and PostgreSQL (whose LIKE and collations differ).
+    search_text: Mapped[str] = mapped_column(Text)
     # None only for a case proposed by feedback that said "wrong" without the right label.
     label: Mapped[str | None] = mapped_column(String(40))
     channel: Mapped[str | None] = mapped_column(String(40))

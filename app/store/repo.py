@@ -19,6 +19,7 @@ from ._entities import (
     upsert_entity,
 )
 from ._jobs import (
+    MAX_LOG_CHARS,
     create_job,
     current_job,
     fail_stale_jobs,
@@ -39,6 +40,7 @@ from ._registry import (
 from ._stats import increment_stats, stats_between
 
 __all__ = [
+    "MAX_LOG_CHARS",
     "MAX_TEXT_CHARS",
     "AddCasesResult",
     "accepted_cases",

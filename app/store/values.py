@@ -12,7 +12,7 @@ from app.text import fold, normalize
 from .errors import Invalid
 from .models import ENTITY_KINDS
 
-__all__ = ["fingerprint", "normalize_entity", "bank_code"]
+__all__ = ["fingerprint", "search_form", "normalize_entity", "bank_code"]
 
 _DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
@@ -61,6 +61,17 @@ def fingerprint(text: str) -> str:
     True
     """
     return hashlib.sha256(_DIGIT.sub("0", normalize(text).folded).encode("utf-8")).hexdigest()
+
+
+def search_form(text: str) -> str:
+    """``text`` lower-cased, without tone marks and with blanks collapsed: what search compares.
+
+    Examples
+    --------
+    >>> search_form("Bạn đã TRÚNG   thưởng")
+    'ban da trung thuong'
+    """
+    return " ".join(fold(text.lower()).split())
 
 
 @cache

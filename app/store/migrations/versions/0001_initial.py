@@ -33,6 +33,7 @@ def upgrade() -> None:
         "cases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("label", sa.String(40), nullable=True),
         sa.Column("channel", sa.String(40), nullable=True),
         sa.Column("source", sa.String(120), nullable=True),
