@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -35,6 +37,7 @@ from app.store.models import Base, Case, Feedback, ModelVersion, RetrainJob
 from app.store.values import fingerprint, normalize_entity
 
 PG_ENV = "CANHGIAC_TEST_DATABASE_URL"
+ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"cases", "feedback", "model_versions", "retrain_jobs", "entities", "verdict_stats"}
 
 
@@ -43,41 +46,39 @@ class DB:
     engine: Engine
     Session: sessionmaker[Session]
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request, tmp_path) -> Iterator[DB]:
-    """A migrated, empty database: a file under tmp_path, or a fresh schema on PostgreSQL."""
+def db_url(request, tmp_path) -> Iterator[str]:
+    """The URL of an empty database: a file under tmp_path, or a fresh schema on PostgreSQL."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path}/var/canhgiac.db")
-        init_db(engine)
-        yield DB(engine, session_factory(engine))
-        engine.dispose()
+        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
         return
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(
-            f"set {PG_ENV} (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test) to run on PostgreSQL"
+            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
         )
     # Each test gets its own schema (first on the search path), dropped afterwards, so
-    # parallel or interrupted runs never see each other's tables.
+    # concurrent or interrupted runs never see each other's tables.
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
     try:
-        init_db(engine)
-        yield DB(engine, session_factory(engine))
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
     finally:
-        engine.dispose()
         with admin.connect() as c:
             c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def db(db_url) -> Iterator[DB]:
+    """A migrated, empty database with its session factory."""
+    engine = make_engine(db_url)
+    init_db(engine)
+    yield DB(engine, session_factory(engine))
+    engine.dispose()
 
 
 def run_threads(n: int, target: Callable[[int], object]) -> list[object]:
@@ -119,6 +120,30 @@ def test_store_migrations_create_every_table_and_match_the_models(db):
         diff = compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
         assert diff == [], "models and migrations disagree: write a migration"
     init_db(db.engine)  # at every start-up: a no-op once at head
+    cfg = alembic_config()
+    with db.engine.begin() as c:  # and the way back works
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "base")
+    with db.engine.connect() as c:
+        assert not TABLES & set(inspect(c).get_table_names())
+    init_db(db.engine)
+
+
+def test_store_processes_starting_together_migrate_once(db_url):
+    # Several server processes may start at once on an empty database: they take turns.
+    code = "import sys; from app.store import init_db, make_engine; init_db(make_engine(sys.argv[1]))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    engine = make_engine(db_url)
+    with engine.connect() as c:
+        assert TABLES <= set(inspect(c).get_table_names())
+    engine.dispose()
 
 
 def test_store_sqlite_engine_is_tuned_for_concurrent_writers(tmp_path):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ._common import check_choice, check_text, dialect_insert, like_pattern, page
 from .errors import Invalid, NotFound
-from .models import ENTITY_KINDS, ENTITY_STATUSES, Entity, utcnow
+from .models import ENTITY_KINDS, ENTITY_STATUSES, SuspiciousEntity, utcnow
 from .values import normalize_entity
 
 __all__ = [
@@ -36,7 +36,7 @@ def upsert_entity(
     seen_at: datetime | None = None,
     messages: int = 1,
     cases: int = 0,
-) -> Entity:
+) -> SuspiciousEntity:
     """Report an entity, or count one more sighting of it.
 
     The value is normalized (see :func:`app.store.values.normalize_entity`), so
@@ -59,7 +59,7 @@ def upsert_entity(
     seen = seen_at or now
     if seen.tzinfo is None:
         raise Invalid("seen_at", "must be timezone-aware")
-    t = Entity.__table__
+    t = SuspiciousEntity.__table__
     stmt = dialect_insert(session, t).values(
         kind=kind,
         value=norm,
@@ -90,20 +90,22 @@ def upsert_entity(
         },
     ).returning(t.c.id)
     entity_id = session.execute(stmt).scalar_one()
-    return session.get(Entity, entity_id, populate_existing=True)
+    return session.get(SuspiciousEntity, entity_id, populate_existing=True)
 
 
-def get_entity(session: Session, kind: str, value: str, *, bank: str | None = None) -> Entity:
+def get_entity(session: Session, kind: str, value: str, *, bank: str | None = None) -> SuspiciousEntity:
     """Look an entity up by kind and value as a person writes it; raises :class:`NotFound`."""
     norm = normalize_entity(kind, value, bank=bank)
-    entity = session.scalar(select(Entity).where(Entity.kind == kind, Entity.value == norm))
+    entity = session.scalar(
+        select(SuspiciousEntity).where(SuspiciousEntity.kind == kind, SuspiciousEntity.value == norm)
+    )
     if entity is None:
         raise NotFound(f"{kind}", norm)
     return entity
 
 
-def get_entity_by_id(session: Session, entity_id: int) -> Entity:
-    entity = session.get(Entity, entity_id)
+def get_entity_by_id(session: Session, entity_id: int) -> SuspiciousEntity:
+    entity = session.get(SuspiciousEntity, entity_id)
     if entity is None:
         raise NotFound("entity", entity_id)
     return entity
@@ -117,34 +119,39 @@ def list_entities(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Entity], int]:
+) -> tuple[list[SuspiciousEntity], int]:
     """One page of entities, most recently seen first, and how many match in all."""
     limit, offset = page(limit, offset)
     where = []
     if kind is not None:
-        where.append(Entity.kind == check_choice("kind", kind, ENTITY_KINDS))
+        where.append(SuspiciousEntity.kind == check_choice("kind", kind, ENTITY_KINDS))
     if status is not None:
-        where.append(Entity.status == check_choice("status", status, ENTITY_STATUSES))
+        where.append(SuspiciousEntity.status == check_choice("status", status, ENTITY_STATUSES))
     if q:
         pattern = like_pattern(q)
         where.append(
-            or_(Entity.value.ilike(pattern, escape="\\"), Entity.display.ilike(pattern, escape="\\"))
+            or_(
+                SuspiciousEntity.value.ilike(pattern, escape="\\"),
+                SuspiciousEntity.display.ilike(pattern, escape="\\"),
+            )
         )
-    total = session.scalar(select(func.count()).select_from(Entity).where(*where)) or 0
+    total = session.scalar(select(func.count()).select_from(SuspiciousEntity).where(*where)) or 0
     rows = session.scalars(
-        select(Entity)
+        select(SuspiciousEntity)
         .where(*where)
-        .order_by(Entity.last_seen.desc(), Entity.id.desc())
+        .order_by(SuspiciousEntity.last_seen.desc(), SuspiciousEntity.id.desc())
         .limit(limit)
         .offset(offset)
     )
     return list(rows), total
 
 
-def set_entity_status(session: Session, entity_id: int, status: str, *, reason: str | None = None) -> Entity:
+def set_entity_status(
+    session: Session, entity_id: int, status: str, *, reason: str | None = None
+) -> SuspiciousEntity:
     """Confirm or clear a reported entity (or put it back to ``reported``)."""
     check_choice("status", status, ENTITY_STATUSES)
-    entity = session.get(Entity, entity_id, with_for_update=True)
+    entity = session.get(SuspiciousEntity, entity_id, with_for_update=True)
     if entity is None:
         raise NotFound("entity", entity_id)
     entity.status = status
@@ -162,8 +169,10 @@ def all_entities_for_index(
     Rows arrive in batches, so memory stays flat for millions of entities; consume the
     iterator before the session's transaction ends.
     """
-    q = select(Entity.kind, Entity.value, Entity.status).order_by(Entity.id)
+    q = select(SuspiciousEntity.kind, SuspiciousEntity.value, SuspiciousEntity.status).order_by(
+        SuspiciousEntity.id
+    )
     if not include_cleared:
-        q = q.where(Entity.status != "cleared")
+        q = q.where(SuspiciousEntity.status != "cleared")
     for row in session.execute(q.execution_options(yield_per=1000)):
         yield row.kind, row.value, row.status

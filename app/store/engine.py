@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,7 @@ __all__ = ["DEFAULT_URL", "MIGRATIONS_DIR", "make_engine", "init_db", "session_f
 DEFAULT_URL = "sqlite:///var/canhgiac.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
@@ -49,11 +51,11 @@ def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
+        kwargs: dict = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
         if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            u, echo=echo, pool_size=10, max_overflow=20, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
-        )
+            kwargs.update(pool_size=10, max_overflow=20)  # a file: one connection per thread
+        engine = create_engine(u, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -101,8 +103,13 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def init_db(engine: Engine) -> None:
-    """Bring the schema to the newest migration; safe to call at every start-up."""
+    """Bring the schema to the newest migration; safe to call at every start-up.
+
+    Processes starting together take turns (an advisory lock on PostgreSQL, the write lock on
+    SQLite); threads of one process take turns here, because Alembic keeps its migration
+    context in module globals.
+    """
     cfg = alembic_config()
-    with engine.begin() as connection:
+    with _ALEMBIC_LOCK, engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")

@@ -31,7 +31,7 @@ __all__ = [
     "Feedback",
     "ModelVersion",
     "RetrainJob",
-    "Entity",
+    "SuspiciousEntity",
     "VerdictStat",
     "UTCDateTime",
     "utcnow",
@@ -205,7 +205,7 @@ class RetrainJob(Timestamped, Base):
     candidate_version: Mapped[str | None] = mapped_column(String(80))
 
 
-class Entity(Timestamped, Base):
+class SuspiciousEntity(Timestamped, Base):
     """A reported bank account, e-wallet, phone, domain, link or handle."""
 
     __tablename__ = "entities"
