@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench bench-api lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## create .venv if missing and install the project with its dev tools
 
-run: install  ## until the API lands: normalize a sample message with the CLI
-	$(BIN)/canhgiac normalize "$$(head -n 1 data/samples/messages.jsonl | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["text"])')"
+run: install  ## serve the API on http://127.0.0.1:8000 (docs at /docs) with the model in model/
+	$(BIN)/canhgiac serve --host 127.0.0.1 --port 8000
 
 test: install  ## lint, then run the whole test suite
 	$(BIN)/ruff check .
@@ -24,6 +24,9 @@ test: install  ## lint, then run the whole test suite
 
 bench: install  ## benchmarks: normalizer, scoring, explanations (prints the figures)
 	$(BIN)/python -m training.bench
+
+bench-api: install  ## load-test the API: real uvicorn (2 workers), 50 clients on loopback; prints figures
+	$(BIN)/python -m training.bench_api
 
 lint: install
 	$(BIN)/ruff check --fix .

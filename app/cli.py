@@ -312,6 +312,67 @@ def patterns_test(
         )
 
 
+# --- service ------------------------------------------------------------------------------------
+_PROM_FILES = ("counter_", "gauge_", "histogram_", "summary_")
+
+
+def _prepare_multiprocess_metrics(workers: int) -> None:
+    """Give the workers one folder for their metric files, so /metrics adds them all up."""
+    import os
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        # files from an earlier run would be added to this run's figures
+        for f in path.glob("*.db"):
+            if f.name.startswith(_PROM_FILES):
+                f.unlink()
+    elif workers > 1:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="canhgiac-metrics-")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=64, help="Worker processes."),
+    reload: bool = typer.Option(False, "--reload", help="Restart when the code changes (development)."),
+) -> None:
+    """Serve the HTTP API (docs at /docs) with uvicorn; settings come from CANHGIAC_* variables."""
+    from app.classifier import ModelError, active_version
+    from app.settings import SettingsError, get_settings
+
+    if reload and workers > 1:
+        _fail("--reload runs a single process; drop --workers or --reload")
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+    try:  # say what is wrong before the workers start and each print a traceback
+        version = active_version(settings.model_dir)
+    except ModelError as exc:
+        _fail(str(exc))
+    _prepare_multiprocess_metrics(workers)
+    import uvicorn
+
+    typer.echo(
+        f"canhgiac: serving model {version} on http://{host}:{port} (docs: /docs), {workers} worker(s)",
+        err=True,
+    )
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=False,  # the app writes its own access log, without message text
+        log_level=settings.log_level.lower(),
+        server_header=False,
+    )
+
+
 def main() -> None:  # the console-script entry point
     app()
 

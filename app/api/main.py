@@ -1,0 +1,116 @@
+"""Builds the FastAPI app: settings, middleware, error handlers, routers, and the model in lifespan."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.settings import Settings, get_settings
+
+from . import metrics
+from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from .logs import configure_logging
+from .middleware import BodyGuardMiddleware, RateLimitMiddleware, RequestContextMiddleware
+from .probes import DatabaseProbe
+from .router import api_router, route_templates
+from .state import ModelHolder
+
+__all__ = ["create_app", "load_model"]
+
+log = logging.getLogger("canhgiac.api")
+
+DESCRIPTION = """
+**canhgiac** (cảnh giác) tells whether a Vietnamese message is a scam, which kind, and why.
+
+Send the message to `POST /v1/classify`; the answer has a verdict (`scam`, `suspicious`, `spam`,
+`safe`), the scam type, a risk score, the evidence with its position in your text, and advice.
+
+* Errors are `application/problem+json` (RFC 9457): branch on `type`, show `detail`.
+* A text longer than the limit is a **422** `text-too-long` (the body itself was fine); a body
+  larger than the byte limit is a **413** `body-too-large`.
+* Reading endpoints are open unless the server requires a key; analyst and admin endpoints
+  need `Authorization: Bearer <key>`.
+* Message texts are never logged.
+"""
+
+
+def load_model(app: FastAPI, model_dir: Any | None = None) -> None:
+    """Load the active model from ``model_dir`` and make it live (also how a retrain swaps it)."""
+    from app.service import Classifier
+
+    settings: Settings = app.state.settings
+    classifier = Classifier.from_dir(model_dir or settings.model_dir)
+    old = app.state.holder.swap(classifier)
+    metrics.set_model_version(classifier.version, old.version if old else None)
+    log.info("model %s loaded", classifier.version, extra={"model_version": classifier.version})
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_level)
+    if app.state.holder.get() is None:
+        await run_in_threadpool(load_model, app)
+    try:
+        yield
+    finally:
+        app.state.db_probe.dispose()
+        metrics.mark_process_dead(os.getpid())
+
+
+def _problem_openapi(app: FastAPI) -> dict:
+    """The OpenAPI document, with error bodies declared as application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = FastAPI.openapi(app)
+    for path in schema.get("paths", {}).values():
+        for op in path.values():
+            for status, response in op.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in "45" and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service. Nothing heavy happens here: the model loads in ``lifespan``."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="canhgiac",
+        summary="Kiểm tra tin nhắn lừa đảo tiếng Việt — Vietnamese scam-message checker",
+        description=DESCRIPTION,
+        version=__version__,
+        lifespan=lifespan,
+        license_info={"name": "MIT"},
+    )
+    app.state.settings = settings
+    app.state.holder = ModelHolder()
+    app.state.db_probe = DatabaseProbe(settings.database_url)
+
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    # add_middleware wraps: the last one added runs first.
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, settings=settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, templates=route_templates())
+    app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
+    return app

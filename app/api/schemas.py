@@ -1,0 +1,262 @@
+"""Request and response bodies, in families (``...In`` what a client sends, ``...Public`` what it gets)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "Advice",
+    "BatchIn",
+    "BatchItemIn",
+    "BatchPublic",
+    "BatchVerdictPublic",
+    "Channel",
+    "Entity",
+    "Explanation",
+    "HealthPublic",
+    "LabelPublic",
+    "LabelsPublic",
+    "Localized",
+    "MessageIn",
+    "ModelPublic",
+    "PatternPublic",
+    "PatternsPublic",
+    "Problem",
+    "ReadyPublic",
+    "VerdictPublic",
+    "WhoAmIPublic",
+]
+
+Channel = Literal["sms", "zalo", "facebook", "telegram", "whatsapp", "email", "call", "other"]
+
+
+def _valid_unicode(value: str) -> str:
+    # JSON may spell a lone surrogate as "\ud800"; such a string cannot be encoded as UTF-8, so
+    # it is refused here rather than failing later while writing the response.
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise PydanticCustomError(
+            "invalid_text", "contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+        )
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("empty_text", "the message text is empty or only whitespace")
+    return value
+
+
+UnicodeStr = Annotated[str, AfterValidator(_valid_unicode)]
+MessageText = Annotated[str, AfterValidator(_valid_unicode), AfterValidator(_non_empty)]
+
+_TEXT_DOC = "The message exactly as received (at most CANHGIAC_MAX_TEXT_CHARS characters)."
+
+
+# --- requests -----------------------------------------------------------------------------------
+class MessageIn(BaseModel):
+    """One message to check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText = Field(description=_TEXT_DOC)
+    channel: Channel | None = Field(None, description="Where the message arrived.")
+    sender: UnicodeStr | None = Field(
+        None, max_length=200, description="Sender as shown (number, name, handle); not logged."
+    )
+
+
+class BatchItemIn(MessageIn):
+    """One message of a batch, with the caller's id to match results."""
+
+    id: str | int = Field(
+        description="Your id for this message (1 to 200 characters); echoed with its result."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, v: str | int) -> str | int:
+        if isinstance(v, str):
+            if not 1 <= len(v) <= 200:
+                raise PydanticCustomError("invalid_id", "the id must have 1 to 200 characters")
+            _valid_unicode(v)
+        return v
+
+
+class BatchIn(BaseModel):
+    """Many messages to check at once (at most CANHGIAC_MAX_BATCH)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[BatchItemIn] = Field(min_length=1, description="The messages, answered in this order.")
+
+
+# --- verdicts -----------------------------------------------------------------------------------
+class Localized(BaseModel):
+    """A text in Vietnamese and English."""
+
+    vi: str
+    en: str
+
+
+class Advice(BaseModel):
+    """What the person should do now, in Vietnamese and English."""
+
+    vi: list[str]
+    en: list[str]
+
+
+class Entity(BaseModel):
+    """Something found in the text (URL, phone, account, money...), with its span in the original."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    value: str | None = None
+
+
+class Explanation(BaseModel):
+    """Why: matched patterns, red flags and influential words, each with spans, and a summary."""
+
+    model_config = ConfigDict(extra="allow")
+
+    summary: str
+    summary_en: str
+    patterns: list[dict[str, Any]] = []
+    red_flags: list[dict[str, Any]] = []
+    top_terms: list[dict[str, Any]] = []
+    similar_known_scams: list[dict[str, Any]] = []
+
+
+class _Verdict(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    verdict: Literal["scam", "suspicious", "spam", "safe"] = Field(
+        description="scam, suspicious (check before acting), spam (unwanted, not fraud) or safe."
+    )
+    label: str = Field(description="The scam type when the verdict is scam, else spam or legit.")
+    label_name: Localized
+    is_scam: bool
+    risk_score: float = Field(ge=0, le=1, description="Probability that the message is any scam.")
+    scam_type: str = Field(description="The likeliest scam type, whatever the verdict.")
+    probabilities: dict[str, float]
+    model_version: str
+    entities: list[Entity]
+    explanation: Explanation | None = None
+    advice: Advice | None = None
+
+
+class VerdictPublic(_Verdict):
+    """The verdict on one message."""
+
+    request_id: str
+
+
+class BatchVerdictPublic(_Verdict):
+    """The verdict on one message of a batch, with its id."""
+
+    id: str | int
+
+
+class BatchPublic(BaseModel):
+    """Verdicts in the order of the request's messages."""
+
+    data: list[BatchVerdictPublic]
+    count: int
+    model_version: str
+    request_id: str
+
+
+# --- reference data -----------------------------------------------------------------------------
+class LabelPublic(BaseModel):
+    """One label of the taxonomy."""
+
+    id: str
+    is_scam: bool
+    name: Localized
+    description: Localized
+    advice: Advice
+
+
+class LabelsPublic(BaseModel):
+    """Every label (scam types first), and where to report a scam."""
+
+    data: list[LabelPublic]
+    count: int
+    report: dict[str, list[str]]
+
+
+class PatternPublic(BaseModel):
+    """One pattern of the scam-pattern library."""
+
+    id: str
+    label: str
+    weight: float
+    name: Localized
+    description: Localized
+    file: str | None = None
+    is_meta: bool = False
+    is_sub: bool = False
+    examples: list[str] = []
+    counter_examples: list[str] = []
+
+
+class PatternsPublic(BaseModel):
+    """The pattern library; empty with a note while it is not installed."""
+
+    data: list[PatternPublic]
+    count: int
+    content_hash: str | None = None
+    note: str | None = None
+
+
+class ModelPublic(BaseModel):
+    """The active model: version, decision thresholds, and a summary of its evaluation."""
+
+    version: str
+    created: str | None = None
+    classes: list[str]
+    scam_labels: list[str]
+    thresholds: dict[str, float]
+    metrics: dict[str, Any] = Field(description="Per split and subset: precision, recall, F1, FPR...")
+    metrics_note: str | None = None
+    runtime: dict[str, str] = {}
+
+
+class HealthPublic(BaseModel):
+    """The process is alive."""
+
+    status: Literal["ok"] = "ok"
+
+
+class ReadyPublic(BaseModel):
+    """The service can answer: the model is loaded and the database answers."""
+
+    status: Literal["ready"] = "ready"
+    model_version: str
+    checks: dict[str, str]
+
+
+class WhoAmIPublic(BaseModel):
+    """The role of the key that made the request."""
+
+    role: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details); branch on ``type``, show ``detail`` to a person."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://canhgiac.vn/problems/text-too-long"])
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    limit: int | None = None
+    request_id: str | None = None
