@@ -54,24 +54,26 @@ class Classifier:
     def _verdicts(self, normed: list[NormalizedText], explain: bool) -> list[dict]:
         if not normed:
             return []
-        P = self.bundle.pipeline.predict_proba(normed)
+        pipe = self.bundle.pipeline
+        # features once for the batch: the classifier and the explanation read the same rows
+        X = pipe.named_steps["features"].transform(normed)
+        P = pipe.named_steps["clf"].predict_proba(X)
         out = decide_many(P, self.classes, self._scams, self.thresholds)
-        for n, v in zip(normed, out, strict=True):
+        X = X.tocsr() if explain else None
+        for i, (n, v) in enumerate(zip(normed, out, strict=True)):
             label = get_label(v["label"])
             v["label_name"] = label.name
             v["model_version"] = self.version
             v["entities"] = [e.to_dict() for e in n.entities]
             if explain:
-                self._explain(n, v)
+                self._explain(n, v, X[i])
         return out
 
-    def _explain(self, n: NormalizedText, verdict: dict) -> None:
-        """Attach the explanation and advice (see ``app.explain``), when that layer exists."""
-        try:
-            from app.explain import explain
-        except ImportError:
-            return
-        explain(self, n, verdict)
+    def _explain(self, n: NormalizedText, verdict: dict, x_row=None) -> None:
+        """Attach the explanation and advice (see ``app.explain``)."""
+        from app.explain import explain
+
+        explain(self, n, verdict, x_row)
 
     def classify(self, text: str, *, explain: bool = True) -> dict:
         """Score one message and return the verdict object (a JSON-ready dict)."""

@@ -54,15 +54,18 @@ def bench_normalize(n: int = 10_000) -> dict:
 
 
 def _peak_rss_mb(code: str) -> float:
-    """Peak resident memory (MB) of a fresh Python process running ``code`` (children included)."""
+    """Peak resident memory (MB) of a fresh Python process running ``code``.
+
+    Read from the process's own VmHWM, which starts afresh at exec: ``ru_maxrss`` would
+    inherit the peak of the (large) benchmark process that forked it.
+    """
     import subprocess
     import sys
 
     wrapper = (
         code
-        + "\nimport resource\n"
-        + "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        + " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)"
+        + "\nimport re\n"
+        + "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024)"
     )
     out = subprocess.run(
         [sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=ROOT, check=True
@@ -260,11 +263,14 @@ def bench_bulk(n: int | None = None) -> dict:
                 "from app.bulk import run_score\n"
                 f"s = run_score([Path({str(src)!r})], Path({str(dst)!r}), workers={workers}, show_progress=False)\n"
                 "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-                "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "import re\n"
+                "me = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
                 "print(s['scored'], s['seconds'], me, kids)\n"
             )
             t0 = time.perf_counter()
-            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+            res = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+            )
             wall = time.perf_counter() - t0
             scored, seconds, me, kids = res.stdout.split()[-4:]
             out[f"workers_{workers}_scored"] = int(scored)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.classifier import linear_model
+from app.features import pattern_hits
 from app.text import NormalizedText
 
 from ._redflags import FLAG_REASONS, red_flags
@@ -41,26 +42,39 @@ def _pattern_dicts(n: NormalizedText, hits) -> list[dict]:
     return sorted(out, key=lambda p: -p["weight"])
 
 
-def explain(classifier, n: NormalizedText, verdict: dict) -> None:
+_COEF: dict[int, np.ndarray] = {}
+
+
+def _coef(pipe) -> np.ndarray | None:
+    """The linear model's weights as one C-contiguous array (cached per fitted pipeline)."""
+    key = id(pipe)
+    if key not in _COEF:
+        model = linear_model(pipe)
+        _COEF[key] = np.ascontiguousarray(model.coef_, dtype=np.float64) if hasattr(model, "coef_") else None
+    return _COEF[key]
+
+
+def explain(classifier, n: NormalizedText, verdict: dict, x_row=None) -> None:
     """Add ``explanation`` and ``advice`` to ``verdict`` (in place).
 
     ``classifier`` is an :class:`app.service.Classifier`; its pattern library, similar-scam
     index and fitted pipeline are used as they are, so the explanation names the same
-    evidence the model saw.
+    evidence the model saw. ``x_row`` is the message's feature row when the caller already
+    computed it (the service does), saving a second transform.
     """
     lib = getattr(classifier, "patterns", None)
-    hits = lib.match(n) if lib is not None else []
+    hits = pattern_hits(lib, n) if lib is not None else []
     patterns = _pattern_dicts(n, hits)
     flags = red_flags(n)
     pipe = classifier.bundle.pipeline
     target = verdict["scam_type"] if verdict["verdict"] in ("scam", "suspicious") else verdict["label"]
-    model = linear_model(pipe)
     classes = list(pipe.classes_)
+    coef = _coef(pipe)
     terms: list[dict] = []
-    if hasattr(model, "coef_") and target in classes:
-        x = pipe.named_steps["features"].transform([n])
-        coef = np.asarray(model.coef_[classes.index(target)]).ravel()
-        terms = top_terms(pipe, coef, n, x)
+    if coef is not None and target in classes:
+        if x_row is None:
+            x_row = pipe.named_steps["features"].transform([n])
+        terms = top_terms(pipe, coef[classes.index(target)], n, x_row)
     index = getattr(classifier, "similar", None)
     similar = index.query(n) if index is not None and verdict["verdict"] != "safe" else []
     summary = summarize(verdict, patterns, flags, similar)

@@ -3,7 +3,7 @@
 from ._build import build_features
 from ._hashed import HashedNgrams
 from ._normalizer import Normalizer, field_folded, field_text
-from ._patterns import PatternFeatures, PatternLibraryMismatch, default_library
+from ._patterns import PatternFeatures, PatternLibraryMismatch, default_library, pattern_hits
 from ._signals import SIGNAL_NAMES, SUSPICIOUS_TLDS, SignalFeatures, url_flags
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "PatternFeatures",
     "PatternLibraryMismatch",
     "default_library",
+    "pattern_hits",
     "SignalFeatures",
     "SIGNAL_NAMES",
     "SUSPICIOUS_TLDS",

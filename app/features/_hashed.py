@@ -153,30 +153,35 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             _, b = word_ngram_hashes([ngram], n, n, self.bits)
         return int(self.columns_[b[0]]) if len(b) else -1
 
-    def occurrences(self, x) -> list[tuple[int, int, int]]:
-        """``(start, end, column)`` of every kept n-gram of one message, in field coordinates
-        (offsets into ``NormalizedText.text``/``.folded``; the padding is already removed)."""
+    def occurrences(self, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrays ``(starts, ends, columns)`` of every kept n-gram of one message, in field
+        coordinates (offsets into ``NormalizedText.text``/``.folded``; padding removed).
+
+        One hashing call covers every n-gram, in the order the batch functions emit them
+        (by n, then by position), so this costs about as much as transforming the message.
+        """
         field = _FIELDS[self.field](x) if not isinstance(x, str) else " " + x + " "
         lo, hi = self.ngram_range
-        out: list[tuple[int, int, int]] = []
         if self.kind == "char":
-            for n in range(lo, hi + 1):
-                grams = [field[i : i + n] for i in range(len(field) - n + 1)]
-                if not grams:
-                    continue
-                _, b = char_ngram_hashes(grams, n, n, self.bits)
-                cols = self.columns_[b]
-                out += [(i - 1, i - 1 + n, int(c)) for i, c in enumerate(cols) if c >= 0]
+            _, b = char_ngram_hashes([field], lo, hi, self.bits)
+            L = len(field)
+            starts = np.concatenate(
+                [np.arange(max(L - n + 1, 0)) for n in range(lo, hi + 1)] or [np.zeros(0)]
+            )
+            lens = np.concatenate([np.full(max(L - n + 1, 0), n) for n in range(lo, hi + 1)] or [np.zeros(0)])
+            starts, ends = starts - 1, starts - 1 + lens
         else:
-            spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(field)]
-            for n in range(lo, hi + 1):
-                for i in range(len(spans) - n + 1):
-                    gram = " ".join(w for _, _, w in spans[i : i + n])
-                    _, b = word_ngram_hashes([gram], n, n, self.bits)
-                    c = int(self.columns_[b[0]]) if len(b) else -1
-                    if c >= 0:
-                        out.append((spans[i][0] - 1, spans[i + n - 1][1] - 1, c))
-        return out
+            spans = np.array([m.span() for m in _WORD.finditer(field)], dtype=np.int64).reshape(-1, 2)
+            _, b = word_ngram_hashes([field], lo, hi, self.bits)
+            k = len(spans)
+            starts = np.concatenate(
+                [spans[: max(k - n + 1, 0), 0] for n in range(lo, hi + 1)] or [np.zeros(0)]
+            )
+            ends = np.concatenate([spans[n - 1 :, 1] for n in range(lo, hi + 1) if n <= k] or [np.zeros(0)])
+            starts, ends = starts - 1, ends - 1
+        cols = self.columns_[b] if len(b) else np.zeros(0, dtype=np.int32)
+        keep = cols >= 0
+        return starts[keep].astype(np.int64), ends[keep].astype(np.int64), cols[keep].astype(np.int64)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"{self.kind}_{self.field}_{i}" for i in range(self.n_features_out_)], dtype=object)

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["PatternFeatures", "PatternLibraryMismatch", "default_library"]
+__all__ = ["PatternFeatures", "PatternLibraryMismatch", "default_library", "pattern_hits"]
 
 
 class PatternLibraryMismatch(RuntimeError):
@@ -21,6 +21,17 @@ def default_library():
     from app.patterns import load_library
 
     return load_library(check_examples=False)
+
+
+def pattern_hits(lib, n) -> list:
+    """``lib.match(n)``, remembered on the NormalizedText so features and explanations share it."""
+    cache = getattr(n, "cache", None)
+    if cache is None:
+        return lib.match(n)
+    key = ("pattern_hits", lib.content_hash)
+    if key not in cache:
+        cache[key] = lib.match(n)
+    return cache[key]
 
 
 class PatternFeatures(TransformerMixin, BaseEstimator):
@@ -50,8 +61,12 @@ class PatternFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         lib = default_library()
         self.check_library(lib)
-        rows = [lib.hit_vector(x) for x in X]
-        return sp.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(X), len(self.ids_)) * self.scale)
+        col = {pid: j for j, pid in enumerate(self.ids_)}
+        out = np.zeros((len(X), len(self.ids_)), dtype=np.float64)
+        for i, x in enumerate(X):
+            for h in pattern_hits(lib, x):
+                out[i, col[h.id]] = h.weight
+        return sp.csr_matrix(out * self.scale)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"pattern__{i}" for i in self.ids_], dtype=object)

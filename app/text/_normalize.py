@@ -55,6 +55,8 @@ class NormalizedText:
     disguise: dict[str, int]
     _to_clean: list[OffsetMap] = field(default_factory=list, repr=False)
     _to_raw: list[OffsetMap] = field(default_factory=list, repr=False)
+    # results later steps derive from this text (e.g. pattern hits), so each is computed once
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def span_to_raw(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``text`` (or ``folded``) to the span of ``raw`` it came from."""
