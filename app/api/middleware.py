@@ -156,6 +156,8 @@ class RateLimitMiddleware:
 class _Reject(Exception):
     def __init__(self, status: int, kind: str, detail: str, **members: object) -> None:
         self.status, self.kind, self.detail, self.members = status, kind, detail, members
+        self.unread = False  # the client may still be sending the body
+        self.declared: int | None = None  # its Content-Length, when it gave one
 
 
 def _is_json(content_type: str) -> bool:
@@ -172,6 +174,7 @@ class BodyGuardMiddleware:
     """
 
     METHODS = frozenset({"POST", "PUT", "PATCH"})
+    DRAIN_BYTES = 4 * 1024 * 1024
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -184,13 +187,35 @@ class BodyGuardMiddleware:
         try:
             body = await self._read(scope, receive)
         except _Reject as r:
-            headers = {"Connection": "close"} if r.status == 413 else None
+            headers = None
+            if r.unread:
+                headers = {"Connection": "close"}
+                await self._drain(receive, r.declared)
             response = problem_response(
                 r.status, r.kind, r.detail, _state(scope).get("request_id"), headers=headers, **r.members
             )
             await response(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+    async def _drain(self, receive: Receive, declared: int | None) -> None:
+        """Read and discard what the client is still sending, up to a bound.
+
+        Closing a connection with unread data makes the kernel send a reset, and most clients
+        then lose the 413 they should have seen. Draining a bounded amount (memory stays
+        constant: chunks are dropped) lets them read it; a larger body is simply cut off.
+        """
+        budget = max(self.max_bytes, self.DRAIN_BYTES)
+        if declared is not None and declared > self.max_bytes + budget:
+            return
+        drained = 0
+        while drained <= budget:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         headers = Headers(scope=scope)
@@ -200,19 +225,23 @@ class BodyGuardMiddleware:
             f"the request body is larger than {self.max_bytes} bytes; send fewer or shorter messages",
             limit=self.max_bytes,
         )
+        too_large.unread = True
         length = headers.get("content-length")
         if length is not None:
             if not length.strip().isdigit():
                 raise _Reject(400, "bad-request", "the Content-Length header is not a number")
+            too_large.declared = int(length)
             if int(length) > self.max_bytes:
                 raise too_large
         content_type = headers.get("content-type")
         if content_type is not None and not _is_json(content_type):
-            raise _Reject(
+            wrong_type = _Reject(
                 415,
                 "unsupported-media-type",
                 f"the body must be JSON sent as Content-Type: application/json, not {content_type[:80]!r}",
             )
+            wrong_type.unread, wrong_type.declared = True, too_large.declared
+            raise wrong_type
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -223,6 +252,7 @@ class BodyGuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
+                too_large.unread = message.get("more_body", False)
                 raise too_large
             chunks.append(chunk)
             more = message.get("more_body", False)
