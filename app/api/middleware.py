@@ -21,7 +21,13 @@ from .metrics import observe_request
 from .ratelimit import TokenBuckets
 from .security import authenticate, bearer_token
 
-__all__ = ["BodyGuardMiddleware", "RateLimitMiddleware", "RequestContextMiddleware", "UNLIMITED_PATHS"]
+__all__ = [
+    "BodyGuardMiddleware",
+    "HeadAsGetMiddleware",
+    "RateLimitMiddleware",
+    "RequestContextMiddleware",
+    "UNLIMITED_PATHS",
+]
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 SECURITY_HEADERS = [
@@ -30,6 +36,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),  # verdicts are about private messages: no shared caches
 ]
+_BUILTIN_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes
 
 
@@ -49,7 +56,7 @@ class RequestContextMiddleware:
         self.app = app
         self.templates = templates
 
-    def _template(self, scope: Scope) -> str:
+    def _template(self, scope: Scope, status: int) -> str:
         """The route's path template (bounded cardinality for metrics), even for a request
         rejected before routing (413, 415, 429...); "unmatched" for unknown paths."""
         path = getattr(scope.get("route"), "path", None)
@@ -58,7 +65,9 @@ class RequestContextMiddleware:
         for regex, template in self.templates:
             if regex.match(scope["path"]):
                 return template
-        return "unmatched"
+        # FastAPI's own pages (/docs, /openapi.json) are a fixed few paths; anything else that
+        # matched nothing is one label, whatever a scanner tries
+        return scope["path"] if status != 404 and scope["path"] in _BUILTIN_PAGES else "unmatched"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +108,7 @@ class RequestContextMiddleware:
                 await response(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - start
-            template = self._template(scope)
+            template = self._template(scope, status)
             observe_request(scope["method"], template, status, elapsed)
             fields = {
                 "request_id": request_id,
@@ -293,3 +302,28 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
         return await receive()  # after the body: wait for the disconnect as usual
 
     return replay
+
+
+class HeadAsGetMiddleware:
+    """Answer ``HEAD`` like ``GET`` without the body (RFC 9110), for every GET route.
+
+    Load balancers probe with HEAD. Declaring HEAD on each route would double the OpenAPI
+    operations and make ``Allow`` headers list HEAD alone; doing it here keeps both right.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
