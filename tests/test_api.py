@@ -675,8 +675,14 @@ def naughty_client(small_model_dir, small_classifier, tmp_path_factory):
     from app.settings import load_settings
 
     db = tmp_path_factory.mktemp("naughty") / "t.db"
+    # a text limit above the 100 KB case, so that one reaches the classifier
     app = create_app(
-        load_settings(model_dir=small_model_dir, database_url=f"sqlite:///{db}", rate_limit_per_minute=0)
+        load_settings(
+            model_dir=small_model_dir,
+            database_url=f"sqlite:///{db}",
+            rate_limit_per_minute=0,
+            max_text_chars=200_000,
+        )
     )
     app.state.holder.swap(small_classifier)
     with TestClient(app) as client:
@@ -816,6 +822,13 @@ def test_settings_defaults(monkeypatch):
     assert s.read_requires_key is False and s.cors_origins == [] and s.api_keys == []
     assert s.rate_limit_per_minute == 600 and s.model_dir == ROOT / "model"
     assert s.database_url == f"sqlite:///{ROOT / 'var' / 'canhgiac.db'}"
+
+
+def test_api_importing_the_asgi_module_loads_no_model():
+    import app.main
+
+    assert app.main.app.state.holder.get() is None
+    assert app.main.app.title == "canhgiac"
 
 
 def test_model_holder_swaps_whole_models():
