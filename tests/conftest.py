@@ -73,3 +73,67 @@ def default_classifier():
     from app.service import Classifier
 
     return Classifier.from_dir(MODEL_DIR)
+
+
+# --- the API ------------------------------------------------------------------------------------
+# Keys for the API tests (never used anywhere else). The admin key is configured by its SHA-256.
+API_KEYS = {
+    "reader": "reader-key-0123456789abcdef",
+    "analyst": "analyst-key-0123456789abcdef",
+    "admin": "admin-key-0123456789abcdef",
+}
+
+
+def api_keys_setting() -> str:
+    import hashlib
+
+    admin_hash = hashlib.sha256(API_KEYS["admin"].encode()).hexdigest()
+    return f"reader:{API_KEYS['reader']},analyst:{API_KEYS['analyst']},admin:sha256:{admin_hash}"
+
+
+@pytest.fixture(scope="session")
+def small_classifier(small_model_dir):
+    from app.service import Classifier
+
+    return Classifier.from_dir(small_model_dir)
+
+
+@pytest.fixture
+def make_api(small_model_dir, small_classifier, tmp_path):
+    """``make_api(**settings) -> TestClient`` for a real app on the small model (lifespan run).
+
+    The classifier is loaded once per session and handed to each app, as a hot swap would.
+    """
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+    from app.settings import load_settings
+
+    clients = []
+
+    def make(*, load: bool = True, **overrides):
+        values = {
+            "model_dir": small_model_dir,
+            "database_url": f"sqlite:///{tmp_path / 'var' / 'test.db'}",
+            "api_keys": api_keys_setting(),
+            "rate_limit_per_minute": 0,
+        }
+        values.update(overrides)
+        app = create_app(load_settings(**values))
+        if not load:  # no lifespan: the app has no model
+            return TestClient(app)
+        app.state.holder.swap(small_classifier)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(make_api):
+    """A client of the app with the test settings."""
+    return make_api()

@@ -18,7 +18,12 @@ from app.settings import Settings, get_settings
 from . import metrics
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from .logs import configure_logging
-from .middleware import BodyGuardMiddleware, RateLimitMiddleware, RequestContextMiddleware
+from .middleware import (
+    BodyGuardMiddleware,
+    HeadAsGetMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+)
 from .probes import DatabaseProbe
 from .router import api_router, route_templates
 from .state import ModelHolder
@@ -66,17 +71,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics.mark_process_dead(os.getpid())
 
 
-def _problem_openapi(app: FastAPI) -> dict:
-    """The OpenAPI document, with error bodies declared as application/problem+json."""
+def _build_openapi(app: FastAPI) -> dict:
+    """The OpenAPI document as this server enforces it: its own limits on texts and batches,
+    error bodies as application/problem+json, and keys optional where reading is open."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = FastAPI.openapi(app)
+    settings: Settings = app.state.settings
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("MessageIn", "BatchItemIn"):
+        if name in components:
+            components[name]["properties"]["text"]["maxLength"] = settings.max_text_chars
+    if "BatchIn" in components:
+        components["BatchIn"]["properties"]["messages"]["maxItems"] = settings.max_batch
     for path in schema.get("paths", {}).values():
         for op in path.values():
             for status, response in op.get("responses", {}).items():
                 content = response.get("content", {})
                 if status[:1] in "45" and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            # an empty requirement means "or no key at all" (OpenAPI 3.1, security)
+            security = op.get("security")
+            if security and op.get("tags") != ["admin"] and not settings.read_requires_key:
+                op["security"] = [*security, {}]
     app.openapi_schema = schema
     return schema
 
@@ -100,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
 
     # add_middleware wraps: the last one added runs first.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -116,5 +134,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, templates=route_templates())
-    app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -21,7 +21,13 @@ from .metrics import observe_request
 from .ratelimit import TokenBuckets
 from .security import authenticate, bearer_token
 
-__all__ = ["BodyGuardMiddleware", "RateLimitMiddleware", "RequestContextMiddleware", "UNLIMITED_PATHS"]
+__all__ = [
+    "BodyGuardMiddleware",
+    "HeadAsGetMiddleware",
+    "RateLimitMiddleware",
+    "RequestContextMiddleware",
+    "UNLIMITED_PATHS",
+]
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 SECURITY_HEADERS = [
@@ -30,6 +36,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),  # verdicts are about private messages: no shared caches
 ]
+_BUILTIN_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes
 
 
@@ -49,7 +56,7 @@ class RequestContextMiddleware:
         self.app = app
         self.templates = templates
 
-    def _template(self, scope: Scope) -> str:
+    def _template(self, scope: Scope, status: int) -> str:
         """The route's path template (bounded cardinality for metrics), even for a request
         rejected before routing (413, 415, 429...); "unmatched" for unknown paths."""
         path = getattr(scope.get("route"), "path", None)
@@ -58,7 +65,9 @@ class RequestContextMiddleware:
         for regex, template in self.templates:
             if regex.match(scope["path"]):
                 return template
-        return "unmatched"
+        # FastAPI's own pages (/docs, /openapi.json) are a fixed few paths; anything else that
+        # matched nothing is one label, whatever a scanner tries
+        return scope["path"] if status != 404 and scope["path"] in _BUILTIN_PAGES else "unmatched"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +108,7 @@ class RequestContextMiddleware:
                 await response(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - start
-            template = self._template(scope)
+            template = self._template(scope, status)
             observe_request(scope["method"], template, status, elapsed)
             fields = {
                 "request_id": request_id,
@@ -164,6 +173,8 @@ class UploadTooLarge(Exception):
 class _Reject(Exception):
     def __init__(self, status: int, kind: str, detail: str, **members: object) -> None:
         self.status, self.kind, self.detail, self.members = status, kind, detail, members
+        self.unread = False  # the client may still be sending the body
+        self.declared: int | None = None  # its Content-Length, when it gave one
 
 
 def _is_json(content_type: str) -> bool:
@@ -180,6 +191,7 @@ class BodyGuardMiddleware:
     """
 
     METHODS = frozenset({"POST", "PUT", "PATCH"})
+    DRAIN_BYTES = 4 * 1024 * 1024
 
     def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
@@ -198,7 +210,10 @@ class BodyGuardMiddleware:
         try:
             body = await self._read(scope, receive)
         except _Reject as r:
-            headers = {"Connection": "close"} if r.status == 413 else None
+            headers = None
+            if r.unread:
+                headers = {"Connection": "close"}
+                await self._drain(receive, r.declared)
             response = problem_response(
                 r.status, r.kind, r.detail, _state(scope).get("request_id"), headers=headers, **r.members
             )
@@ -232,6 +247,25 @@ class BodyGuardMiddleware:
 
         await self.app(scope, counted, send)
 
+    async def _drain(self, receive: Receive, declared: int | None) -> None:
+        """Read and discard what the client is still sending, up to a bound.
+
+        Closing a connection with unread data makes the kernel send a reset, and most clients
+        then lose the 413 they should have seen. Draining a bounded amount (memory stays
+        constant: chunks are dropped) lets them read it; a larger body is simply cut off.
+        """
+        budget = max(self.max_bytes, self.DRAIN_BYTES)
+        if declared is not None and declared > self.max_bytes + budget:
+            return
+        drained = 0
+        while drained <= budget:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         headers = Headers(scope=scope)
         too_large = _Reject(
@@ -240,19 +274,23 @@ class BodyGuardMiddleware:
             f"the request body is larger than {self.max_bytes} bytes; send fewer or shorter messages",
             limit=self.max_bytes,
         )
+        too_large.unread = True
         length = headers.get("content-length")
         if length is not None:
             if not length.strip().isdigit():
                 raise _Reject(400, "bad-request", "the Content-Length header is not a number")
+            too_large.declared = int(length)
             if int(length) > self.max_bytes:
                 raise too_large
         content_type = headers.get("content-type")
         if content_type is not None and not _is_json(content_type):
-            raise _Reject(
+            wrong_type = _Reject(
                 415,
                 "unsupported-media-type",
                 f"the body must be JSON sent as Content-Type: application/json, not {content_type[:80]!r}",
             )
+            wrong_type.unread, wrong_type.declared = True, too_large.declared
+            raise wrong_type
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -263,6 +301,7 @@ class BodyGuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
+                too_large.unread = message.get("more_body", False)
                 raise too_large
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -303,3 +342,28 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
         return await receive()  # after the body: wait for the disconnect as usual
 
     return replay
+
+
+class HeadAsGetMiddleware:
+    """Answer ``HEAD`` like ``GET`` without the body (RFC 9110), for every GET route.
+
+    Load balancers probe with HEAD. Declaring HEAD on each route would double the OpenAPI
+    operations and make ``Allow`` headers list HEAD alone; doing it here keeps both right.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)

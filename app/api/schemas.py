@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -43,16 +52,41 @@ def _valid_unicode(value: str) -> str:
     return value
 
 
+# "Blank" is spelled out as JSON Schema's (ECMAScript's) \s, so the documented pattern and the
+# check below agree on every character (Python's str.isspace differs on a few).
+BLANK = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_BLANK_CHARS = frozenset("\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff") | {
+    chr(c) for c in range(0x2000, 0x200B)
+}
+NOT_BLANK_PATTERN = f"[^{BLANK.encode('unicode_escape').decode().replace(chr(92) * 2, chr(92))}]"
+
+
 def _non_empty(value: str) -> str:
-    if not value.strip():
+    if all(ch in _BLANK_CHARS for ch in value):
         raise PydanticCustomError("empty_text", "the message text is empty or only whitespace")
     return value
 
 
 UnicodeStr = Annotated[str, AfterValidator(_valid_unicode)]
-MessageText = Annotated[str, AfterValidator(_valid_unicode), AfterValidator(_non_empty)]
-
 _TEXT_DOC = "The message exactly as received (at most CANHGIAC_MAX_TEXT_CHARS characters)."
+MessageText = Annotated[
+    str,
+    AfterValidator(_valid_unicode),
+    AfterValidator(_non_empty),
+    # maxLength is added to /openapi.json from the server's settings (see app.api.main)
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN, "description": _TEXT_DOC}
+    ),
+]
+ItemId = Annotated[
+    StrictStr | StrictInt,  # strict: true or 1.5 is not an id
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "minLength": 1, "maxLength": 200}, {"type": "integer"}],
+            "description": "Your id for this message; it is echoed with its result.",
+        }
+    ),
+]
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -61,7 +95,7 @@ class MessageIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: MessageText = Field(description=_TEXT_DOC)
+    text: MessageText
     channel: Channel | None = Field(None, description="Where the message arrived.")
     sender: UnicodeStr | None = Field(
         None, max_length=200, description="Sender as shown (number, name, handle); not logged."
@@ -71,9 +105,7 @@ class MessageIn(BaseModel):
 class BatchItemIn(MessageIn):
     """One message of a batch, with the caller's id to match results."""
 
-    id: str | int = Field(
-        description="Your id for this message (1 to 200 characters); echoed with its result."
-    )
+    id: ItemId
 
     @field_validator("id")
     @classmethod

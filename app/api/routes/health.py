@@ -11,15 +11,13 @@ from ..schemas import HealthPublic, ReadyPublic
 router = APIRouter(tags=["health"])
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=HealthPublic)
+@router.get("/healthz", response_model=HealthPublic, responses=problem_responses(500))
 def read_health() -> dict:
     """Alive: the process answers (it says nothing about the model or the database)."""
     return {"status": "ok"}
 
 
-@router.api_route(
-    "/readyz", methods=["GET", "HEAD"], response_model=ReadyPublic, responses=problem_responses(500, 503)
-)
+@router.get("/readyz", response_model=ReadyPublic, responses=problem_responses(500, 503))
 def read_readiness(request: Request, holder: HolderDep) -> dict:
     """Ready: a model is loaded and the database answers ``SELECT 1``; else 503."""
     classifier = holder.get()
