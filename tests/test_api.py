@@ -96,60 +96,20 @@ def test_api_labels_lists_the_taxonomy_with_advice(api):
     assert body["report"]
 
 
-def test_api_patterns_without_the_library_is_empty_with_a_note(api, monkeypatch):
-    monkeypatch.setitem(sys.modules, "app.patterns", None)  # import fails as if absent
+def test_api_patterns_lists_the_library(api):
+    from app.features import default_library
+
+    lib = default_library()
     body = api.get("/v1/patterns").json()
-    assert body == {"data": [], "count": 0, "content_hash": None, "note": body["note"]}
-    assert "not installed" in body["note"]
-
-
-def test_api_patterns_lists_the_library(api, monkeypatch):
-    from dataclasses import dataclass, field
-
-    @dataclass(frozen=True)
-    class FakePattern:
-        id: str
-        label: str
-        weight: float
-        name: dict
-        description: dict
-        file: str
-        is_meta: bool = False
-        is_sub: bool = False
-        examples: tuple = field(default=())
-        counter_examples: tuple = field(default=())
-
-    lib = types.SimpleNamespace(
-        content_hash="abc123",
-        patterns=[
-            FakePattern(
-                "OTP_REQUEST",
-                "bank_phishing",
-                2.5,
-                {"vi": "Xin mã OTP", "en": "Asks for an OTP"},
-                {"vi": "Đòi mã OTP", "en": "Asks for the one-time code"},
-                "bank_phishing.yaml",
-                examples=("Đọc giúp em mã OTP vừa gửi",),
-            ),
-            FakePattern(
-                "__OTP",
-                "bank_phishing",
-                1.0,
-                {"vi": "x", "en": "x"},
-                {"vi": "x", "en": "x"},
-                "b",
-                is_sub=True,
-            ),
-        ],
-    )
-    fake = types.ModuleType("app.patterns")
-    fake.load_library = lambda: lib
-    monkeypatch.setitem(sys.modules, "app.patterns", fake)
-    body = api.get("/v1/patterns").json()
-    assert body["count"] == 1 and body["content_hash"] == "abc123" and body["note"] is None
-    p = body["data"][0]
-    assert p["id"] == "OTP_REQUEST" and p["weight"] == 2.5 and p["examples"] == ["Đọc giúp em mã OTP vừa gửi"]
-    assert api.get("/v1/patterns?include_sub=true").json()["count"] == 2
+    reported = [p for p in lib.patterns if not p.is_sub]
+    assert body["count"] == len(reported) == len(body["data"]) >= 60
+    assert body["content_hash"] == lib.content_hash and body["note"] is None
+    p = next(p for p in body["data"] if p["id"] == "SAFE_ACCOUNT_TRANSFER")
+    assert p["label"] == "impersonation_authority" and p["name"]["vi"] and p["description"]["en"]
+    assert p["examples"] and p["counter_examples"]
+    assert not any(d["id"].startswith("__") for d in body["data"])
+    with_sub = api.get("/v1/patterns", params={"include_sub": True}).json()
+    assert with_sub["count"] > body["count"]
 
 
 def test_api_model_reports_version_thresholds_and_metrics(api, small_classifier):

@@ -13,6 +13,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402  (after the importorskip)
+from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
 from app.api import create_app  # noqa: E402
 from app.settings import load_settings  # noqa: E402
@@ -49,4 +50,7 @@ def _loaded_model(small_classifier):
     suppress_health_check=list(HealthCheck),
 )
 def test_api_schema_no_5xx_and_responses_match(case):
-    case.call_and_validate()
+    # A schema-valid upload is any bytes in the field 'file'; most random bytes are not a chat
+    # log, and a documented 422 (unsupported-chatlog-format) is the right answer to them.
+    excluded = [positive_data_acceptance] if case.path == "/v1/chatlogs/score" else []
+    case.call_and_validate(excluded_checks=excluded)

@@ -27,8 +27,23 @@ def _safe_suffix(filename: str | None) -> str:
     return suffix if suffix in _SUFFIXES else ".txt"
 
 
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary", "description": "The export."}},
+            }
+        }
+    },
+}
+
+
 @router.post(
     "/score",
+    openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
         200: {
             "content": {"application/x-ndjson": {}},
