@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, ge=1, description="Longest message text, in characters.")
     max_batch: int = Field(1000, ge=1, description="Most messages in one batch request.")
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest chat-log upload to /v1/chatlogs/score."
+    )
     rate_limit_per_minute: int = Field(
         600, ge=0, description="Requests a minute per key (or client IP without one); 0 turns it off."
     )

@@ -176,6 +176,7 @@ def bench_score(n: int = 10_000) -> dict:
         **acc,
     }
 
+
 def bench_chatlogs(n: int = 200_000) -> dict:
     """Messages per second of the Telegram reader on a generated ``n``-message export."""
     import tempfile
@@ -235,8 +236,50 @@ def bench_patterns(n: int = 2_000, chars: int = 200) -> dict:
     }
 
 
-BENCHES = {"normalize": bench_normalize, "patterns": bench_patterns, "score": bench_score,
-           "chatlogs": bench_chatlogs}
+def bench_bulk(n: int | None = None) -> dict:
+    """End to end ``canhgiac score`` (read + score + write) on a generated Telegram export of
+    ``n`` messages (default 1,000,000; set CANHGIAC_BENCH_BULK_N to change), with 1 and 2
+    workers, and the peak memory of the largest process."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from training.gen_chatlog import generate_telegram_export
+
+    n = n or int(os.environ.get("CANHGIAC_BENCH_BULK_N", "1000000"))
+    out: dict = {"messages_generated": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = generate_telegram_export(Path(tmp) / "result.json", n)
+        out["file_mib"] = round(src.stat().st_size / 2**20, 1)
+        for workers in (1, 2):
+            dst = Path(tmp) / f"out{workers}.jsonl"
+            code = (
+                "import resource, sys\n"
+                "from pathlib import Path\n"
+                "from app.bulk import run_score\n"
+                f"s = run_score([Path({str(src)!r})], Path({str(dst)!r}), workers={workers}, show_progress=False)\n"
+                "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+                "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "print(s['scored'], s['seconds'], me, kids)\n"
+            )
+            t0 = time.perf_counter()
+            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+            wall = time.perf_counter() - t0
+            scored, seconds, me, kids = res.stdout.split()[-4:]
+            out[f"workers_{workers}_scored"] = int(scored)
+            out[f"workers_{workers}_msgs_per_s"] = round(int(scored) / float(seconds))
+            out[f"workers_{workers}_wall_s"] = round(wall, 1)
+            out[f"workers_{workers}_peak_rss_mb_largest_process"] = round(max(int(me), int(kids)) / 1024, 1)
+    return out
+
+
+BENCHES = {
+    "normalize": bench_normalize,
+    "patterns": bench_patterns,
+    "score": bench_score,
+    "chatlogs": bench_chatlogs,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -142,7 +142,9 @@ def _hash_labels(path: Path | None) -> dict[str, str]:
         return {str(k): v for k, v in (yaml.safe_load(fh) or {}).items()}
 
 
-def load_kltn(root: Path, relabel_path: Path, use_generated: bool, fixes_path: Path | None = None) -> list[Row]:
+def load_kltn(
+    root: Path, relabel_path: Path, use_generated: bool, fixes_path: Path | None = None
+) -> list[Row]:
     """The KLTN (ViSmishDS) files: real scams and legit SMS, and the generated sets.
 
     ``relabel_path`` gives our reading of the real "Khác" rows; ``fixes_path`` corrects real
@@ -155,7 +157,7 @@ def load_kltn(root: Path, relabel_path: Path, use_generated: bool, fixes_path: P
         label = fixes.get(_sha16(r["content"]), "legit")
         rows.append(Row(f"kltn-real0-{i}", r["content"], label, "real", "kltn_real_legit"))
     for i, r in enumerate(_read_csv(root / "dataset_label_1_with_categories.csv")):
-        label = _kltn_label(r["smishing_type"])
+        label = fixes.get(_sha16(r["content"])) or _kltn_label(r["smishing_type"])
         if label is None:
             label = relabel.get(_sha16(r["content"]))
             if label is None:
@@ -175,14 +177,18 @@ def load_kltn(root: Path, relabel_path: Path, use_generated: bool, fixes_path: P
     return rows
 
 
-def load_nana(root: Path, max_legit: int, seed: int) -> list[Row]:
+def load_nana(root: Path, max_legit: int, seed: int, fixes_path: Path | None = None) -> list[Row]:
     """Real social-media comments and SMS: informal legit, and advertising spam."""
+    fixes = _hash_labels(fixes_path)
     legit, spam = [], []
     for i, r in enumerate(_read_csv(root / "vietnamese_data.csv")):
         text = (r.get("text") or "").strip()
         if len(text) < 8 or text.startswith("#NAME"):
             continue
-        if r.get("spam") == "1":
+        fixed = fixes.get(_sha16(r.get("text") or ""))
+        if fixed:
+            spam.append(Row(f"nana-{i}", text, fixed, "real", "nana_fixed"))
+        elif r.get("spam") == "1":
             spam.append(Row(f"nana-{i}", text, "spam", "real", "nana_spam"))
         elif r.get("spam") == "0":
             legit.append(Row(f"nana-{i}", text, "legit", "real", "nana_legit"))
@@ -236,7 +242,7 @@ def load_rows(config: dict) -> tuple[list[Row], list[Row]]:
     fixes = _path(d["relabel_fixes"]) if d.get("relabel_fixes") else None
     rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]), fixes)
     if d.get("use_nana"):
-        rows += load_nana(shared / d["nana"], int(d["max_nana_legit"]), int(config["split"]["seed"]))
+        rows += load_nana(shared / d["nana"], int(d["max_nana_legit"]), int(config["split"]["seed"]), fixes)
     for extra in d.get("extra", []):
         rows += load_labeled_file(_path(extra), origin="case")
     heldout: list[Row] = []

@@ -104,7 +104,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", static_app(), name="static")
 
     # add_middleware wraps: the last one added runs first.
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/v1/chatlogs/score": settings.max_upload_bytes},
+    )
     app.add_middleware(RateLimitMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(

@@ -153,6 +153,14 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
+class UploadTooLarge(Exception):
+    """A streamed upload passed its limit; the upload handler turns it into a 413 problem."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the upload is larger than {limit} bytes")
+        self.limit = limit
+
+
 class _Reject(Exception):
     def __init__(self, status: int, kind: str, detail: str, **members: object) -> None:
         self.status, self.kind, self.detail, self.members = status, kind, detail, members
@@ -173,13 +181,19 @@ class BodyGuardMiddleware:
 
     METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # upload endpoints (multipart, streamed to the handler) and their own size limits
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in self.METHODS:
             await self.app(scope, receive, send)
+            return
+        upload_limit = self.uploads.get(scope.get("path", ""))
+        if upload_limit is not None:
+            await self._upload(scope, receive, send, upload_limit)
             return
         try:
             body = await self._read(scope, receive)
@@ -191,6 +205,32 @@ class BodyGuardMiddleware:
             await response(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Stream an upload to the handler, stopping it with 413 once it passes ``limit``."""
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and length.strip().isdigit() and int(length) > limit:
+            response = problem_response(
+                413,
+                "body-too-large",
+                f"the upload is larger than {limit} bytes; split the export",
+                _state(scope).get("request_id"),
+                headers={"Connection": "close"},
+                limit=limit,
+            )
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise UploadTooLarge(limit)
+            return message
+
+        await self.app(scope, counted, send)
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         headers = Headers(scope=scope)

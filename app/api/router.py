@@ -6,12 +6,13 @@ import re
 
 from fastapi import APIRouter
 
-from .routes import admin, classify, health, labels, metrics, model, patterns
+from .routes import admin, chatlogs, classify, health, labels, metrics, model, patterns
 
 __all__ = ["ROUTERS", "api_router", "route_templates"]
 
 ROUTERS = (
     classify.router,
+    chatlogs.router,
     labels.router,
     patterns.router,
     model.router,
