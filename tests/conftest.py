@@ -199,8 +199,8 @@ _RECORD_CSP = (
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """``open_page(width, height, touch=False)``: a page whose requests may only reach the live
-    server (anything else is aborted and recorded) and whose CSP violations are recorded."""
+    """``open_page(width, height, touch=False)``: a page that records every request it makes to
+    anywhere but the live server, its CSP violations and its errors."""
     contexts = []
 
     def _open(width: int = 1280, height: int = 900, touch: bool = False) -> Browsing:
@@ -210,15 +210,14 @@ def open_page(browser, live_server):
         contexts.append(ctx)
         outside: list[str] = []
 
-        def guard(route):
-            url = route.request.url
-            if url.startswith(live_server.base_url + "/") or url.startswith("data:"):
-                route.continue_()
-            else:
+        # Recorded, not intercepted: routing every request through Python doubles page-load time,
+        # and a request the CSP blocks never leaves anyway (it shows up as a violation instead).
+        def record(request) -> None:
+            url = request.url
+            if not (url.startswith(live_server.base_url + "/") or url.startswith("data:")):
                 outside.append(url)
-                route.abort()
 
-        ctx.route("**/*", guard)
+        ctx.on("request", record)
         ctx.add_init_script(_RECORD_CSP)
         page = ctx.new_page()
         page.set_default_timeout(15_000)
