@@ -1,8 +1,17 @@
-"""Shared fixtures: the samples, a small model trained on them, and the committed default model."""
+"""Shared fixtures: the samples, a small model trained on them, the committed default model, and a
+real server with a real browser for the web pages."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -137,3 +146,150 @@ def make_api(small_model_dir, small_classifier, tmp_path):
 def api(make_api):
     """A client of the app with the test settings."""
     return make_api()
+
+
+# --- a real server and a real browser, for the web pages ------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A uvicorn process serving the committed model on a loopback port."""
+
+    base_url: str
+    analyst_key: str
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """``uvicorn app.main:app`` in a subprocess with the default model (about 20 s to load)."""
+    import httpx
+
+    tmp = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    key = secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "CANHGIAC_MODEL_DIR": str(MODEL_DIR),
+        "CANHGIAC_DATABASE_URL": f"sqlite:///{tmp / 'canhgiac.db'}",
+        "CANHGIAC_API_KEYS": f"analyst:{key}",
+        "CANHGIAC_RATE_LIMIT_PER_MINUTE": "0",
+        "CANHGIAC_LOG_LEVEL": "WARNING",
+    }
+    log = tmp / "server.log"
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server was not ready in 120 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield LiveServer(base, key, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser download: executable_path)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "/usr/bin/chromium is missing: apt-get install -y chromium chromium-driver (.ci/run does)"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extras)")
+    pw = sync_api.sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        pw.stop()
+
+
+@dataclass
+class Browsing:
+    """A page in a fresh browser context, with what it tried to fetch elsewhere and its errors."""
+
+    page: object
+    outside_requests: list[str]
+    errors: list[str]
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__csp || []")
+
+
+_RECORD_CSP = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """``open_page(width, height, touch=False)``: a page that records every request it makes to
+    anywhere but the live server, its CSP violations and its errors."""
+    contexts = []
+
+    def _open(width: int = 1280, height: int = 900, touch: bool = False) -> Browsing:
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height}, has_touch=touch, is_mobile=touch, locale="vi-VN"
+        )
+        contexts.append(ctx)
+        outside: list[str] = []
+
+        # Recorded, not intercepted: routing every request through Python doubles page-load time,
+        # and a request the CSP blocks never leaves anyway (it shows up as a violation instead).
+        def record(request) -> None:
+            url = request.url
+            if not (url.startswith(live_server.base_url + "/") or url.startswith("data:")):
+                outside.append(url)
+
+        ctx.on("request", record)
+        ctx.add_init_script(_RECORD_CSP)
+        page = ctx.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        return Browsing(page, outside, errors)
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()

@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.settings import Settings, get_settings
+from app.web import router as web_router
+from app.web import static_app
 
 from . import metrics
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", static_app(), name="static")
 
     # add_middleware wraps: the last one added runs first.
     app.add_middleware(HeadAsGetMiddleware)
