@@ -172,20 +172,30 @@ def classify(
 @app.command()
 def score(
     inputs: list[Path] = typer.Argument(
-        ..., help="JSONL files ({\"id\", \"text\", ...} a line) or chat-log exports (files or folders)."
+        ..., help='JSONL files ({"id", "text", ...} a line) or chat-log exports (files or folders).'
     ),
     output: Path = typer.Option(..., "--output", "-o", help="One result per message, in input order."),
-    output_format: str = typer.Option("jsonl", "--output-format", help="jsonl, or csv (safe to open in Excel)."),
+    output_format: str = typer.Option(
+        "jsonl", "--output-format", help="jsonl, or csv (safe to open in Excel)."
+    ),
     fmt: str = typer.Option(
-        None, "--format", help="Force the input format: jsonl, telegram, messenger, whatsapp, zalo, zalo_text, csv."
+        None,
+        "--format",
+        help="Force the input format: jsonl, telegram, messenger, whatsapp, zalo, zalo_text, csv.",
     ),
     text_column: str = typer.Option(None, "--text-column", help="CSV: the column that holds the message."),
-    summary: Path = typer.Option(None, "--summary", help="Per-conversation and per-sender summary (.json or .md)."),
-    errors: Path = typer.Option(None, "--errors", help="Bad input records go here (default: OUTPUT.errors.jsonl)."),
+    summary: Path = typer.Option(
+        None, "--summary", help="Per-conversation and per-sender summary (.json or .md)."
+    ),
+    errors: Path = typer.Option(
+        None, "--errors", help="Bad input records go here (default: OUTPUT.errors.jsonl)."
+    ),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=64, help="Processes to score with."),
     batch_size: int = typer.Option(1000, "--batch-size", min=1, max=100_000),
     explain: bool = typer.Option(False, "--explain", help="Add the explanation to flagged messages."),
-    max_chars: int = typer.Option(10_000, "--max-chars", min=1, help="Longer messages are reported as errors."),
+    max_chars: int = typer.Option(
+        10_000, "--max-chars", min=1, help="Longer messages are reported as errors."
+    ),
     model_dir: Path = ModelDirOpt,
     version: str = VersionOpt,
 ) -> None:
@@ -194,13 +204,31 @@ def score(
     from app.chatlogs import ChatlogError
     from app.classifier import ModelError
 
-    if fmt is not None and fmt not in ("jsonl", "telegram", "messenger", "whatsapp", "zalo", "zalo_text", "csv"):
+    if fmt is not None and fmt not in (
+        "jsonl",
+        "telegram",
+        "messenger",
+        "whatsapp",
+        "zalo",
+        "zalo_text",
+        "csv",
+    ):
         _fail(f"--format {fmt!r} is not one of jsonl, telegram, messenger, whatsapp, zalo, zalo_text, csv")
     try:
         stats = run_score(
-            inputs, output, errors_path=errors, workers=workers, batch_size=batch_size, explain=explain,
-            max_chars=max_chars, model_dir=model_dir, version=version, fmt=fmt, text_column=text_column,
-            output_format=output_format, summary_path=summary,
+            inputs,
+            output,
+            errors_path=errors,
+            workers=workers,
+            batch_size=batch_size,
+            explain=explain,
+            max_chars=max_chars,
+            model_dir=model_dir,
+            version=version,
+            fmt=fmt,
+            text_column=text_column,
+            output_format=output_format,
+            summary_path=summary,
         )
     except (OSError, ValueError, ChatlogError, ModelError) as exc:
         _fail(str(exc))

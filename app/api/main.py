@@ -16,6 +16,7 @@ from app import __version__
 from app.settings import Settings, get_settings
 
 from . import metrics
+from .db import close_db
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from .logs import configure_logging
 from .middleware import BodyGuardMiddleware, RateLimitMiddleware, RequestContextMiddleware
@@ -62,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await run_in_threadpool(close_db, app)  # pending verdict counts, then the connections
         app.state.db_probe.dispose()
         metrics.mark_process_dead(os.getpid())
 

@@ -6,7 +6,7 @@ import re
 
 from fastapi import APIRouter
 
-from .routes import admin, classify, health, labels, metrics, model, patterns
+from .routes import admin, classify, entities, health, labels, metrics, model, patterns, stats
 
 __all__ = ["ROUTERS", "api_router", "route_templates"]
 
@@ -18,6 +18,8 @@ ROUTERS = (
     admin.router,
     health.router,
     metrics.router,
+    entities.router,
+    stats.router,
 )
 
 api_router = APIRouter()

@@ -39,9 +39,12 @@ def list_hits(verdict: dict, index: _Index) -> list[tuple[dict, Match]]:
 
 def _evidence_text(m: Match) -> tuple[str, str]:
     vi, en = [], []
-    if m.messages or m.cases:
-        vi.append(f"{m.messages} tin nhắn, {m.cases} vụ được báo cáo")
-        en.append(f"{m.messages} messages, {m.cases} cases reported")
+    if m.messages:
+        vi.append(f"{m.messages} tin nhắn bị báo cáo")
+        en.append(f"{m.messages} reported message{'s' if m.messages > 1 else ''}")
+    if m.cases:
+        vi.append(f"{m.cases} vụ lừa đảo đã xác minh")
+        en.append(f"{m.cases} verified scam case{'s' if m.cases > 1 else ''}")
     if m.source:
         vi.append(f"nguồn {m.source}")
         en.append(f"source {m.source}")
