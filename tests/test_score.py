@@ -132,13 +132,26 @@ SAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" 
 
 @pytest.mark.parametrize(
     "name",
-    ["telegram/result.json", "messenger/inbox", "whatsapp/android_chat.txt", "whatsapp/ios_chat.txt",
-     "whatsapp/WhatsApp Chat - Nhom.zip", "zalo/zalo_export.csv", "zalo/zalo_paste.txt", "generic.csv"],
+    [
+        "telegram/result.json",
+        "messenger/inbox",
+        "whatsapp/android_chat.txt",
+        "whatsapp/ios_chat.txt",
+        "whatsapp/WhatsApp Chat - Nhom.zip",
+        "zalo/zalo_export.csv",
+        "zalo/zalo_paste.txt",
+        "generic.csv",
+    ],
 )
 def test_score_reads_every_chatlog_format(tmp_path, small_model_dir, name):
     out = tmp_path / "out.jsonl"
-    stats = run_score([SAMPLES / name], out, model_dir=small_model_dir, summary_path=tmp_path / "s.json",
-                      show_progress=False)
+    stats = run_score(
+        [SAMPLES / name],
+        out,
+        model_dir=small_model_dir,
+        summary_path=tmp_path / "s.json",
+        show_progress=False,
+    )
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert stats["scored"] == len(rows) > 0
     assert all(r["conversation"] and r["source_ref"] for r in rows)
@@ -149,7 +162,7 @@ def test_score_reads_every_chatlog_format(tmp_path, small_model_dir, name):
 
 def test_score_csv_output_is_safe_for_excel(tmp_path, small_model_dir):
     src = tmp_path / "in.jsonl"
-    _write(src, [json.dumps({"id": "=HYPERLINK(\"http://x.icu\")", "text": "Chúc mừng bạn trúng thưởng"})])
+    _write(src, [json.dumps({"id": '=HYPERLINK("http://x.icu")', "text": "Chúc mừng bạn trúng thưởng"})])
     out = tmp_path / "out.csv"
     run_score([src], out, model_dir=small_model_dir, output_format="csv", show_progress=False)
     raw = out.read_bytes()
@@ -159,7 +172,12 @@ def test_score_csv_output_is_safe_for_excel(tmp_path, small_model_dir):
 
 def test_score_summary_markdown_lists_evidence(tmp_path, small_model_dir):
     out = tmp_path / "out.jsonl"
-    run_score([SAMPLES / "telegram" / "result.json"], out, model_dir=small_model_dir,
-              summary_path=tmp_path / "s.md", show_progress=False)
+    run_score(
+        [SAMPLES / "telegram" / "result.json"],
+        out,
+        model_dir=small_model_dir,
+        summary_path=tmp_path / "s.md",
+        show_progress=False,
+    )
     md = (tmp_path / "s.md").read_text(encoding="utf-8")
     assert md.startswith("#") and "conversation" in md.lower()

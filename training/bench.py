@@ -176,6 +176,7 @@ def bench_score(n: int = 10_000) -> dict:
         **acc,
     }
 
+
 def bench_chatlogs(n: int = 200_000) -> dict:
     """Messages per second of the Telegram reader on a generated ``n``-message export."""
     import tempfile
@@ -235,8 +236,12 @@ def bench_patterns(n: int = 2_000, chars: int = 200) -> dict:
     }
 
 
-BENCHES = {"normalize": bench_normalize, "patterns": bench_patterns, "score": bench_score,
-           "chatlogs": bench_chatlogs}
+BENCHES = {
+    "normalize": bench_normalize,
+    "patterns": bench_patterns,
+    "score": bench_score,
+    "chatlogs": bench_chatlogs,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -142,7 +142,9 @@ def _hash_labels(path: Path | None) -> dict[str, str]:
         return {str(k): v for k, v in (yaml.safe_load(fh) or {}).items()}
 
 
-def load_kltn(root: Path, relabel_path: Path, use_generated: bool, fixes_path: Path | None = None) -> list[Row]:
+def load_kltn(
+    root: Path, relabel_path: Path, use_generated: bool, fixes_path: Path | None = None
+) -> list[Row]:
     """The KLTN (ViSmishDS) files: real scams and legit SMS, and the generated sets.
 
     ``relabel_path`` gives our reading of the real "Khác" rows; ``fixes_path`` corrects real

@@ -4,10 +4,10 @@
 step with the store, and ``import_list``/``add_entities_from_case`` fill the store.
 """
 
-from ._guess import Guess, GuessError, guess, listing_for
+from ._guess import Guess, GuessError, guess, listing_for, storable
 from ._index import EntityIndex, Match
 from ._ingest import ImportReport, add_entities_from_case, case_entities, import_list
-from ._live import LiveIndex
+from ._live import LiveIndex, index_from_database
 from ._verdict import CONFIRMED_RISK, REPORTED_BOOST, apply_to_verdict, list_hits
 
 __all__ = [
@@ -25,8 +25,10 @@ __all__ = [
     "check",
     "guess",
     "import_list",
+    "index_from_database",
     "list_hits",
     "listing_for",
+    "storable",
 ]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ._keys import EWALLETS, host_path, is_platform
 
-__all__ = ["Guess", "guess", "listing_for", "GuessError"]
+__all__ = ["Guess", "guess", "listing_for", "storable", "GuessError"]
 
 _HANDLE = re.compile(
     r"(?:(zalo|telegram|tele|tg|facebook|fb|tiktok|instagram|ig|x|twitter)\s*:\s*)?@([a-z0-9_.]{2,64})", re.I
@@ -172,3 +172,29 @@ def listing_for(raw: str) -> tuple[str, str]:
     if not is_platform(host) and values.normalize_entity("domain", host) == host:
         return "domain", host
     return "url", f"http://{host}"
+
+
+def storable(value: str, kind: str | None = None, bank: str | None = None) -> tuple[str, str, str | None]:
+    """``(kind, value, bank)`` to report ``value`` with :func:`app.store.repo.upsert_entity`.
+
+    A guessed host or link is kept as listed (:func:`listing_for`: a sub-domain is not
+    widened). ``kind="domain"`` asks for the registrable domain, which is refused for a shared
+    platform: it would list every site there.
+    """
+    values = _store_values()
+    if kind == "domain":
+        registrable = values.normalize_entity("domain", value)
+        if is_platform(registrable):
+            raise values.Invalid(
+                "value", f"{registrable} is a shared platform; report the exact link with kind 'url'"
+            )
+        return "domain", value, None
+    g = guess(value, kind, bank)
+    if g.kind in ("domain", "url"):
+        k, v = listing_for(value)
+        return k, v, None
+    if g.kind == "bank_account":
+        return "bank_account", g.digits, g.code
+    if g.kind == "ewallet":
+        return "ewallet", g.phone, g.code
+    return g.kind, g.normalized, None

@@ -15,6 +15,8 @@ __all__ = ["EntityIndex", "Match", "STATUSES", "KINDS"]
 STATUSES = ("reported", "confirmed", "cleared")
 KINDS = ("bank_account", "ewallet", "phone", "domain", "url", "handle")
 _STRENGTH = {0: 2, 1: 3, 2: 1}  # confirmed beats reported beats cleared
+_KIND_IX = {k: i for i, k in enumerate(KINDS)}
+_STATUS_IX = {s: i for i, s in enumerate(STATUSES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +37,6 @@ class Match:
     def known(self) -> bool:
         """Listed and not cleared as a false report."""
         return self.status != "cleared"
-
-
-def _ts(value: datetime) -> float:
-    return value.timestamp()
 
 
 class EntityIndex:
@@ -101,61 +99,61 @@ class EntityIndex:
         cases: int,
     ) -> None:
         """Add the stored entity ``id`` or replace what the index knows of it."""
-        key, code = stored_key(kind, value)
         with self._lock:
-            held = self._keys.get(key)
-            positions = () if held is None else (held,) if isinstance(held, int) else held
-            pos = next((p for p in positions if self._id[p] == id), None)
-            fields = (
-                KINDS.index(kind),
-                STATUSES.index(status),
-                self._intern(self._codes, self._code_ix, code),
-                messages,
-                cases,
-                _ts(first_seen),
-                _ts(last_seen),
-                self._intern(self._sources, self._source_ix, source),
-            )
-            if pos is None:
-                self._id.append(id)
-                for arr, v in zip(self._arrays(), fields, strict=True):
-                    arr.append(v)
-                pos = len(self._id) - 1
-                self._keys[key] = pos if held is None else (*positions, pos)
-            else:
-                for arr, v in zip(self._arrays(), fields, strict=True):
-                    arr[pos] = v
+            self._put(id, kind, value, status, source, first_seen, last_seen, messages, cases)
 
-    def _arrays(self):
-        return (
-            self._kind,
-            self._status,
-            self._code,
-            self._messages,
-            self._cases,
-            self._first,
-            self._last,
-            self._source,
-        )
+    def _put(self, id, kind, value, status, source, first_seen, last_seen, messages, cases) -> None:
+        key, code = stored_key(kind, value)
+        code_i = self._code_ix.get(code)
+        if code_i is None:
+            code_i = self._intern(self._codes, self._code_ix, code)
+        source_i = self._source_ix.get(source)
+        if source_i is None:
+            source_i = self._intern(self._sources, self._source_ix, source)
+        held = self._keys.get(key)
+        pos = None
+        if held is not None:
+            for p in (held,) if isinstance(held, int) else held:
+                if self._id[p] == id:
+                    pos = p
+                    break
+        if pos is None:
+            # Rows first, key last: a reader that finds the key finds the whole row.
+            self._id.append(id)
+            self._kind.append(_KIND_IX[kind])
+            self._status.append(_STATUS_IX[status])
+            self._code.append(code_i)
+            self._messages.append(messages)
+            self._cases.append(cases)
+            self._first.append(first_seen.timestamp())
+            self._last.append(last_seen.timestamp())
+            self._source.append(source_i)
+            pos = len(self._id) - 1
+            if held is None:
+                self._keys[key] = pos
+            else:
+                self._keys[key] = (held, pos) if isinstance(held, int) else (*held, pos)
+        else:
+            self._status[pos] = _STATUS_IX[status]
+            self._code[pos] = code_i
+            self._messages[pos] = messages
+            self._cases[pos] = cases
+            self._first[pos] = first_seen.timestamp()
+            self._last[pos] = last_seen.timestamp()
+            self._source[pos] = source_i
 
     def put_rows(self, rows: Iterable) -> int:
-        """Apply rows with the columns of :data:`app.store.repo.INDEX_COLUMNS`; returns how many."""
+        """Apply rows of :data:`app.store.repo.INDEX_COLUMNS` (in that order); returns how many."""
         n = 0
-        for r in rows:
-            self.put(
-                r.id,
-                r.kind,
-                r.value,
-                r.status,
-                r.source,
-                r.first_seen,
-                r.last_seen,
-                r.message_count,
-                r.case_count,
-            )
-            if self.watermark is None or r.updated_at > self.watermark:
-                self.watermark = r.updated_at
-            n += 1
+        watermark = self.watermark
+        with self._lock:
+            put = self._put
+            for id, kind, value, status, source, first, last, messages, cases, updated in rows:
+                put(id, kind, value, status, source, first, last, messages, cases)
+                if watermark is None or updated > watermark:
+                    watermark = updated
+                n += 1
+            self.watermark = watermark
         return n
 
     # -- reading -----------------------------------------------------------------------------

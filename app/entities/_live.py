@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from ._index import EntityIndex, Match
 
-__all__ = ["LiveIndex", "POLL_SECONDS", "OVERLAP"]
+__all__ = ["LiveIndex", "POLL_SECONDS", "OVERLAP", "index_from_database"]
 
 log = logging.getLogger("canhgiac.entities")
 
@@ -90,3 +91,26 @@ class LiveIndex:
     def match_entity(self, entity: dict) -> Match | None:
         """As :meth:`EntityIndex.match_entity`, on the fresh index (what verdicts call)."""
         return self.get().match_entity(entity)
+
+
+def index_from_database(url: str) -> EntityIndex | None:
+    """A snapshot of the list in the database at ``url`` (for the CLI), or None when there is
+    no list there: an SQLite file that does not exist, or a database not yet migrated."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from app.store import make_engine, session_factory
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        db = u.database
+        if not db or db == ":memory:" or (not db.startswith("file:") and not Path(db).exists()):
+            return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            if "entities" not in inspect(c).get_table_names():
+                return None
+        return LiveIndex(session_factory(engine)).get()
+    finally:
+        engine.dispose()

@@ -257,17 +257,20 @@ def upsert_entities(
     return len(rows)
 
 
+_T = SuspiciousEntity.__table__
+# Table columns, not ORM attributes: plain rows, without the ORM's per-row work (index builds
+# read millions of them).
 INDEX_COLUMNS = (
-    SuspiciousEntity.id,
-    SuspiciousEntity.kind,
-    SuspiciousEntity.value,
-    SuspiciousEntity.status,
-    SuspiciousEntity.source,
-    SuspiciousEntity.first_seen,
-    SuspiciousEntity.last_seen,
-    SuspiciousEntity.message_count,
-    SuspiciousEntity.case_count,
-    SuspiciousEntity.updated_at,
+    _T.c.id,
+    _T.c.kind,
+    _T.c.value,
+    _T.c.status,
+    _T.c.source,
+    _T.c.first_seen,
+    _T.c.last_seen,
+    _T.c.message_count,
+    _T.c.case_count,
+    _T.c.updated_at,
 )
 
 
@@ -278,7 +281,8 @@ def entity_changes(session: Session, since: datetime | None = None) -> Iterator:
     index of millions of entities keeps memory flat. With ``since`` the query is a range scan
     of the ``updated_at`` index, cheap enough to poll every few seconds.
     """
-    q = select(*INDEX_COLUMNS).order_by(SuspiciousEntity.updated_at, SuspiciousEntity.id)
+    q = select(*INDEX_COLUMNS).order_by(_T.c.updated_at, _T.c.id)
     if since is not None:
-        q = q.where(SuspiciousEntity.updated_at >= since)
-    yield from session.execute(q.execution_options(yield_per=5000))
+        q = q.where(_T.c.updated_at >= since)
+    result = session.connection().execution_options(yield_per=5000).execute(q)
+    yield from result

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
-from app.entities import GuessError, check, guess, listing_for
+from app.entities import GuessError, check, storable
 from app.store import Invalid, NotFound
 
 from ..db import DatabaseDep, LiveIndexDep
@@ -158,33 +158,6 @@ def _reporter(key) -> str:
     return f"{key.role}:{key.key_id}" if key.key_id else str(key.role)
 
 
-def _what_to_store(body: EntityIn) -> tuple[str, str, str | None]:
-    """``(kind, value, bank)`` for the store. A guessed host is kept as listed (a sub-domain
-    is not widened); a domain asked for explicitly is the registrable one, but never a shared
-    platform's, which would list every site on it."""
-    from app.entities._keys import host_path, is_platform
-
-    if body.kind == "domain":
-        from app.store.values import normalize_entity
-
-        host, _ = host_path(normalize_entity("url", body.value))
-        if is_platform(normalize_entity("domain", body.value)):
-            raise Invalid(
-                "value",
-                f"{host} is on a shared platform; report the exact link with kind 'url', not the domain",
-            )
-        return "domain", body.value, None
-    g = guess(body.value, body.kind, body.bank)
-    if g.kind in ("domain", "url"):
-        kind, value = listing_for(body.value)
-        return kind, value, None
-    if g.kind == "bank_account":
-        return "bank_account", g.digits, g.code
-    if g.kind == "ewallet":
-        return "ewallet", g.phone, g.code
-    return g.kind, g.normalized, None
-
-
 @router.post("", response_model=EntityPublic, status_code=201, responses=_WRITE_ERRORS)
 def create_entity(
     body: Annotated[EntityIn, Body(openapi_examples=ENTITY_EXAMPLES)],
@@ -200,7 +173,7 @@ def create_entity(
     from app.store import repo
 
     with _store_errors():
-        kind, value, bank = _what_to_store(body)
+        kind, value, bank = storable(body.value, body.kind, body.bank)
         with db.Session.begin() as s:
             e = repo.upsert_entity(
                 s,
