@@ -31,6 +31,7 @@ __all__ = [
 
 log = logging.getLogger("canhgiac.api")
 STATS_FLUSH_SECONDS = 1.0
+ENTITY_POLL_SECONDS = 3.0  # other workers' changes to the list show within this
 _OPEN_LOCK = threading.Lock()
 
 
@@ -66,7 +67,7 @@ def get_live_index(app: FastAPI) -> LiveIndex:
     live = db._extras.get("index")
     if live is None:
         with _OPEN_LOCK:
-            live = db._extras.setdefault("index", LiveIndex(db.Session))
+            live = db._extras.setdefault("index", LiveIndex(db.Session, poll_seconds=ENTITY_POLL_SECONDS))
     return live
 
 
