@@ -255,7 +255,9 @@ class _SafeWriter:
         self.writer = writer
 
     def writerow(self, row: list) -> None:
-        self.writer.writerow([("'" + c if isinstance(c, str) and c[:1] in "=+-@" else c) for c in row])
+        self.writer.writerow(
+            [("'" + c if isinstance(c, str) and c.startswith(("=", "+", "-", "@")) else c) for c in row]
+        )
 
 
 def render_csv(r: dict) -> str:
