@@ -103,23 +103,29 @@ def _numbers(raw: str, kind: str | None, bank: str | None) -> Guess:
     if kind == "ewallet" or (kind is None and code in EWALLETS):
         if not code:
             raise GuessError(f"name the e-wallet of {raw!r}, e.g. 'MOMO 0912345678'")
-        phone = values.normalize_entity("phone", number)
+        phone = _phone(number)
         return Guess("ewallet", f"{code}:{phone}", code=code, phone=phone)
-    if kind == "phone" or (kind is None and code is None and _phone_shaped(number)):
-        phone = values.normalize_entity("phone", number)
+    if kind == "phone" or (kind is None and code is None and (number.startswith("+") or _vn_phone(number))):
+        phone = _phone(number)
         return Guess("phone", phone, phone=phone)
     norm = values.normalize_entity("bank_account", digits, bank=code)
     return Guess("bank_account", norm, digits=digits, code=code)
 
 
-def _phone_shaped(number: str) -> bool:
-    """A Vietnamese number, or one written with ``+``; ``0071...`` is an account, not a call
-    to country 7 (which the text layer would also read it as)."""
-    from app.text import normalize
+def _vn_phone(number: str) -> str | None:
+    """E.164 of a Vietnamese number written with digits only (``0912345678``, ``84912345678``),
+    read by the text layer's own phone pattern, so it equals what a message would give; else
+    None (``0071...`` is an account, not a call to country 7)."""
+    from app.text._entities import (
+        _PHONE_VN,
+        _phone_value,
+    )  # the text layer's reading, without a full normalize
 
-    if number.startswith("+"):
-        return True
-    return any(e.kind == "phone" and e.attrs.get("country") == "VN" for e in normalize(number).entities)
+    return _phone_value(number)[0] if _PHONE_VN.fullmatch(number) else None
+
+
+def _phone(number: str) -> str:
+    return _vn_phone(number) or _store_values().normalize_entity("phone", number)
 
 
 def guess(value: str, kind: str | None = None, bank: str | None = None) -> Guess:
