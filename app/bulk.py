@@ -195,6 +195,7 @@ def run_score(
     output_format: str = "jsonl",
     summary_path: Path | None = None,
     show_progress: bool = True,
+    classifier=None,
 ) -> dict:
     """Score every record of ``inputs`` into ``output``; return counts, speed and reader stats."""
     from app.chatlogs import render_summary_md, write_results
@@ -237,6 +238,7 @@ def run_score(
                 records,
                 model_dir=model_dir,
                 version=version,
+                classifier=classifier,
                 workers=workers,
                 batch_size=batch_size,
                 explain=explain,

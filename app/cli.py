@@ -68,9 +68,25 @@ def _load_classifier(model_dir: Path | None, version: str | None):
     from app.service import Classifier
 
     try:
-        return Classifier.from_dir(model_dir, version)
+        clf = Classifier.from_dir(model_dir, version)
     except ModelError as exc:
         _fail(str(exc))
+    _attach_entity_list(clf)
+    return clf
+
+
+def _attach_entity_list(clf) -> None:
+    """Let verdicts consult the suspicious-entity list when a database holds one (the default
+    SQLite file exists, or CANHGIAC_DATABASE_URL names a database)."""
+    from app.entities import index_from_database
+    from app.settings import SettingsError, get_settings
+
+    try:
+        clf.entity_index = index_from_database(get_settings().database_url)
+    except SettingsError:
+        return
+    except Exception as exc:  # a verdict without the list beats no verdict
+        typer.secho(f"warning: the entity list is not used ({type(exc).__name__})", err=True, fg="yellow")
 
 
 @app.command()
@@ -214,6 +230,7 @@ def score(
         "csv",
     ):
         _fail(f"--format {fmt!r} is not one of jsonl, telegram, messenger, whatsapp, zalo, zalo_text, csv")
+    clf = _load_classifier(model_dir, version)  # with the entity list, when there is one
     try:
         stats = run_score(
             inputs,
@@ -229,6 +246,7 @@ def score(
             text_column=text_column,
             output_format=output_format,
             summary_path=summary,
+            classifier=clf,
         )
     except (OSError, ValueError, ChatlogError, ModelError) as exc:
         _fail(str(exc))
@@ -338,6 +356,13 @@ def patterns_test(
             + ", ".join(r["id"] for r in failed),
             code=1,
         )
+
+
+# --- the suspicious-entity list and the periodic report (app/cli_entities.py) ---------------------
+from app.cli_entities import entities_app, report  # noqa: E402  (they register on this app's Typer)
+
+app.add_typer(entities_app, name="entities")
+app.command()(report)
 
 
 # --- service ------------------------------------------------------------------------------------

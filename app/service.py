@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from app.classifier import ModelBundle, decide_many, load_bundle
+from app.entities import apply_to_verdict
 from app.taxonomy import get_label, scam_labels
 from app.text import NormalizedText, normalize
 
@@ -44,6 +45,9 @@ class Classifier:
             from app.explain import SimilarIndex
 
             self.similar = SimilarIndex.load(index_path)
+        # The suspicious-entity list (an EntityIndex or LiveIndex), when a database is set up:
+        # a message naming a listed account, number or site gets more risk and a red flag.
+        self.entity_index = None
 
     @classmethod
     def from_dir(cls, model_dir: str | Path | None = None, version: str | None = None) -> Classifier:
@@ -67,6 +71,7 @@ class Classifier:
             v["entities"] = [e.to_dict() for e in n.entities]
             if explain:
                 self._explain(n, v, X[i])
+            apply_to_verdict(v, self.entity_index, self.thresholds)
         return out
 
     def _explain(self, n: NormalizedText, verdict: dict, x_row=None) -> None:

@@ -293,3 +293,58 @@ def open_page(browser, live_server):
     yield _open
     for ctx in contexts:
         ctx.close()
+
+
+PG_ENV = "CANHGIAC_TEST_DATABASE_URL"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """An empty database's URL: an SQLite file under tmp_path, or a fresh schema on the
+    PostgreSQL server named by CANHGIAC_TEST_DATABASE_URL (skipped when it is not set)."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(
+            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+        )
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def api_factory(default_classifier):
+    """Build API apps on a database with the default model already loaded; keys: see API_KEYS."""
+    from app.api import create_app
+    from app.settings import load_settings
+
+    def make(database_url: str, **overrides):
+        settings = load_settings(
+            database_url=database_url, api_keys=ENTITY_API_KEYS, rate_limit_per_minute=0, **overrides
+        )
+        app = create_app(settings)
+        app.state.holder.swap(default_classifier)
+        return app
+
+    return make
+
+
+ANALYST_KEY = "analyst-key-for-tests-0123456789"
+ENTITY_API_KEYS = f"analyst:{ANALYST_KEY},admin:admin-key-for-tests-0123456789"
+ANALYST = {"Authorization": f"Bearer {ANALYST_KEY}"}

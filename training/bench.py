@@ -280,11 +280,111 @@ def bench_bulk(n: int | None = None) -> dict:
     return out
 
 
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    import os
+
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _entity_rows(n: int):
+    """``n`` stored entities of every kind, as the database would return them (not kept)."""
+    from datetime import UTC, datetime
+
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    codes = ("VCB", "TCB", "MB", "ACB", "BIDV", "CTG", "VPB", "TPB")
+    for i in range(n):
+        k = i % 20
+        if k < 8:
+            row = ("bank_account", f"{codes[i % 8]}:{1_000_000_000_000 + i * 7919}")
+        elif k < 13:
+            row = ("phone", f"+849{10_000_000 + i % 89_999_999:08d}")
+        elif k < 17:
+            row = ("domain", f"scam{i}.icu")
+        elif k < 18:
+            row = ("url", f"http://login{i}.host{i % 5000}.com")
+        elif k < 19:
+            row = ("ewallet", f"MOMO:+848{10_000_000 + i % 89_999_999:08d}")
+        else:
+            row = ("handle", f"@hotro_{i}")
+        yield (i + 1, *row, "confirmed" if i % 3 else "reported", "bench", t, t, i % 7, i % 3, t)
+
+
+def bench_entities(n: int = 1_000_000, lookups: int = 20_000) -> dict:
+    """The suspicious-entity index with ``n`` entities: build time, memory, look-up latency.
+
+    Look-ups go through ``app.entities.check`` exactly as ``GET /v1/entities/check`` does
+    (guess the kind, normalize, walk the keys), on values written the way people paste them,
+    half listed and half not; ``match_entity`` is what a verdict pays per entity in a message.
+    """
+    import gc
+
+    from app.entities import EntityIndex, check
+
+    check(EntityIndex(), "VCB 0071 000 986 547")  # load the text tables and the store's helpers
+    gc.collect()
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    index = EntityIndex()
+    index.put_rows(_entity_rows(n))
+    build_s = time.perf_counter() - t0
+    gc.collect()
+    rss1 = _rss_mb()
+    rng = np.random.default_rng(0)
+    values = []
+    for i in rng.integers(0, n, lookups):
+        i = int(i)
+        k = i % 20
+        listed = i % 2 == 0
+        j = i if listed else i + 10 * n  # an id never stored: not listed
+        if k < 8:
+            digits = str(1_000_000_000_000 + j * 7919)
+            bank = ("Vietcombank", "Techcombank", "MB", "ACB", "BIDV", "Vietinbank", "VPBank", "TPBank")[
+                i % 8
+            ]
+            values.append(f"{bank}: {digits[:4]}.{digits[4:8]}.{digits[8:]}")
+        elif k < 13:
+            values.append(f"09{(10_000_000 + i % 89_999_999) + (0 if listed else 3):08d}"[:10])
+        elif k < 17:
+            values.append(f"https://dang-nhap.scam{j}.icu/xac-thuc?id={i}")
+        elif k < 18:
+            values.append(f"login{j}.host{i % 5000}.com/abc")
+        elif k < 19:
+            values.append(f"ví MoMo 08{(10_000_000 + i % 89_999_999):08d}"[:18])
+        else:
+            values.append(f"@hotro_{j}")
+    times = np.empty(len(values))
+    known = 0
+    for x, v in enumerate(values):
+        t = time.perf_counter()
+        known += check(index, v)["known"]
+        times[x] = time.perf_counter() - t
+    entity = {"kind": "url", "value": "https://dang-nhap.scam4.icu/x", "text": "x", "start": 0, "end": 1}
+    t = time.perf_counter()
+    for _ in range(lookups):
+        index.match_entity(entity)
+    per_entity = (time.perf_counter() - t) / lookups
+    return {
+        "entities": len(index),
+        "build_s": round(build_s, 2),
+        "index_rss_mb": round(rss1 - rss0, 1),
+        "bytes_per_entity": round((rss1 - rss0) * 2**20 / max(len(index), 1)),
+        "lookups": len(values),
+        "lookups_known": known,
+        "check_p50_ms": round(float(np.percentile(times, 50)) * 1000, 3),
+        "check_p99_ms": round(float(np.percentile(times, 99)) * 1000, 3),
+        "check_max_ms": round(float(times.max()) * 1000, 3),
+        "verdict_match_us_per_entity": round(per_entity * 1e6, 2),
+    }
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "patterns": bench_patterns,
     "score": bench_score,
     "chatlogs": bench_chatlogs,
+    "entities": bench_entities,
 }
 
 

@@ -18,6 +18,7 @@ from app.web import router as web_router
 from app.web import static_app
 
 from . import metrics
+from .db import close_db
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from .logs import configure_logging
 from .middleware import (
@@ -69,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await run_in_threadpool(close_db, app)  # pending verdict counts, then the connections
         app.state.db_probe.dispose()
         metrics.mark_process_dead(os.getpid())
 

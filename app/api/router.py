@@ -6,7 +6,7 @@ import re
 
 from fastapi import APIRouter
 
-from .routes import admin, chatlogs, classify, health, labels, metrics, model, patterns
+from .routes import admin, chatlogs, classify, entities, health, labels, metrics, model, patterns, stats
 
 __all__ = ["ROUTERS", "api_router", "route_templates"]
 
@@ -19,6 +19,8 @@ ROUTERS = (
     admin.router,
     health.router,
     metrics.router,
+    entities.router,
+    stats.router,
 )
 
 api_router = APIRouter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,13 @@ __all__ = [
     "BatchVerdictPublic",
     "Channel",
     "Entity",
+    "EntitiesPublic",
+    "EntityCheckIn",
+    "EntityCheckPublic",
+    "EntityChecksPublic",
+    "EntityIn",
+    "EntityPatchIn",
+    "EntityPublic",
     "Explanation",
     "HealthPublic",
     "LabelPublic",
@@ -35,6 +43,7 @@ __all__ = [
     "PatternsPublic",
     "Problem",
     "ReadyPublic",
+    "StatsPublic",
     "VerdictPublic",
     "WhoAmIPublic",
 ]
@@ -202,6 +211,120 @@ class BatchPublic(BaseModel):
     count: int
     model_version: str
     request_id: str
+
+
+# --- suspicious entities and statistics ---------------------------------------------------------
+EntityKind = Literal["bank_account", "ewallet", "phone", "domain", "url", "handle"]
+EntityValue = Annotated[str, AfterValidator(_valid_unicode), Field(min_length=1, max_length=300)]
+
+
+class EntityEvidence(BaseModel):
+    """How many reported messages and accepted cases named the entity."""
+
+    messages: int
+    cases: int
+
+
+class EntityCheckIn(BaseModel):
+    """Values to look up: phone numbers, accounts (with the bank's name), links, domains, handles."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: list[EntityValue] = Field(min_length=1, description="At most CANHGIAC_MAX_BATCH values.")
+
+
+class EntityCheckPublic(BaseModel):
+    """What the list knows of one value; ``known`` is false for unlisted and cleared values."""
+
+    value: str
+    kind: str | None = Field(description="The kind the value was read as (null when it is none).")
+    normalized: str | None = Field(description="The value as the list keeps it (E.164, VCB:digits, host).")
+    known: bool
+    status: Literal["reported", "confirmed", "cleared"] | None
+    evidence: EntityEvidence
+    source: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    id: int | None = Field(None, description="The listed entity that matched.")
+    listed: str | None = Field(None, description="What is listed: a domain above a link, the bank's account.")
+    error: str | None = Field(None, description="Why the value could not be read (batch look-ups only).")
+
+
+class EntityChecksPublic(BaseModel):
+    """One result per value, in the order asked."""
+
+    results: list[EntityCheckPublic]
+
+
+class EntityIn(BaseModel):
+    """Report (or confirm) a scam account, number, link, domain or handle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EntityKind | None = Field(None, description="Guessed from the value when left out.")
+    value: EntityValue
+    bank: str | None = Field(None, max_length=80, description="Bank or e-wallet, when the value omits it.")
+    status: Literal["reported", "confirmed"] | None = None
+    reason: str | None = Field(None, max_length=2000)
+    source: str | None = Field(None, max_length=120)
+
+
+class EntityPatchIn(BaseModel):
+    """Confirm a reported entity, or clear a false report (a reason is then required)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["cleared", "confirmed", "reported"]
+    reason: str | None = Field(None, max_length=2000)
+
+
+class EntityPublic(BaseModel):
+    """A listed entity with its status and evidence."""
+
+    id: int
+    kind: str
+    value: str
+    display: str
+    status: str
+    source: str | None
+    reporter: str | None
+    reason: str | None
+    evidence: EntityEvidence
+    first_seen: datetime
+    last_seen: datetime
+    confirmed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntitiesPublic(BaseModel):
+    """One page of listed entities, and how many match in all."""
+
+    data: list[EntityPublic]
+    count: int
+
+
+class StatRow(BaseModel):
+    """How many messages got this label and verdict on this day through this channel."""
+
+    day: date
+    label: str
+    verdict: str
+    channel: str
+    count: int
+
+
+class StatsPublic(BaseModel):
+    """Counts of the verdicts the service made in a period (never any text)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    total: int
+    by_day: list[StatRow]
+    by_label: dict[str, int]
+    by_verdict: dict[str, int]
 
 
 # --- reference data -----------------------------------------------------------------------------

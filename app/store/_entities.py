@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -20,6 +20,9 @@ __all__ = [
     "list_entities",
     "set_entity_status",
     "all_entities_for_index",
+    "upsert_entities",
+    "entity_changes",
+    "INDEX_COLUMNS",
 ]
 
 
@@ -154,6 +157,8 @@ def set_entity_status(
     entity = session.get(SuspiciousEntity, entity_id, with_for_update=True)
     if entity is None:
         raise NotFound("entity", entity_id)
+    if status == "confirmed" and entity.status != "confirmed":
+        entity.confirmed_at = utcnow()
     entity.status = status
     if reason is not None:
         entity.reason = check_text("reason", reason, 2000, required=False)
@@ -176,3 +181,108 @@ def all_entities_for_index(
         q = q.where(SuspiciousEntity.status != "cleared")
     for row in session.execute(q.execution_options(yield_per=1000)):
         yield row.kind, row.value, row.status
+
+
+def upsert_entities(
+    session: Session,
+    items: Iterable[tuple[str, str]],
+    *,
+    source: str | None = None,
+    reporter: str | None = None,
+    reason: str | None = None,
+    seen_at: datetime | None = None,
+    status: str = "reported",
+) -> int:
+    """Report many ``(kind, value)`` entities with one statement (a bulk import's batch).
+
+    Values are normalized as by :func:`upsert_entity`; duplicates within the batch count once.
+    A known entity gains one sighting and widens its dates. With ``status="confirmed"`` new and
+    reported entities become confirmed, but a cleared one stays cleared: a person decided that.
+
+    Returns
+    -------
+    int
+        How many distinct entities the batch held.
+    """
+    check_choice("status", status, ("reported", "confirmed"))
+    now = utcnow()
+    seen = seen_at or now
+    if seen.tzinfo is None:
+        raise Invalid("seen_at", "must be timezone-aware")
+    source = check_text("source", source, 120, required=False)
+    reporter = check_text("reporter", reporter, 120, required=False)
+    reason = check_text("reason", reason, 2000, required=False)
+    rows: dict[tuple[str, str], dict] = {}
+    for kind, value in items:
+        norm = normalize_entity(kind, value)
+        rows.setdefault(
+            (kind, norm),
+            {
+                "kind": kind,
+                "value": norm,
+                "display": value.strip()[:300],
+                "status": status,
+                "source": source,
+                "reporter": reporter,
+                "reason": reason,
+                "first_seen": seen,
+                "last_seen": seen,
+                "message_count": 0,
+                "case_count": 0,
+                "confirmed_at": seen if status == "confirmed" else None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    if not rows:
+        return 0
+    t = SuspiciousEntity.__table__
+    stmt = dialect_insert(session, t)
+    new = stmt.excluded
+    set_ = {
+        "first_seen": case((new.first_seen < t.c.first_seen, new.first_seen), else_=t.c.first_seen),
+        "last_seen": case((new.last_seen > t.c.last_seen, new.last_seen), else_=t.c.last_seen),
+        "source": func.coalesce(t.c.source, new.source),
+        "reason": func.coalesce(t.c.reason, new.reason),
+        "updated_at": new.updated_at,
+    }
+    if status == "confirmed":
+        set_["status"] = case((t.c.status == "cleared", t.c.status), else_=new.status)
+        set_["confirmed_at"] = case((t.c.status == "reported", new.confirmed_at), else_=t.c.confirmed_at)
+    # Sorted: concurrent imports on PostgreSQL lock rows in the same order.
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["kind", "value"], set_=set_),
+        sorted(rows.values(), key=lambda r: (r["kind"], r["value"])),
+    )
+    return len(rows)
+
+
+_T = SuspiciousEntity.__table__
+# Table columns, not ORM attributes: plain rows, without the ORM's per-row work (index builds
+# read millions of them).
+INDEX_COLUMNS = (
+    _T.c.id,
+    _T.c.kind,
+    _T.c.value,
+    _T.c.status,
+    _T.c.source,
+    _T.c.first_seen,
+    _T.c.last_seen,
+    _T.c.message_count,
+    _T.c.case_count,
+    _T.c.updated_at,
+)
+
+
+def entity_changes(session: Session, since: datetime | None = None) -> Iterator:
+    """Stream every entity (cleared ones too) changed at or after ``since`` (all when None).
+
+    Rows carry :data:`INDEX_COLUMNS`, in ``updated_at`` order, in batches: building a lookup
+    index of millions of entities keeps memory flat. With ``since`` the query is a range scan
+    of the ``updated_at`` index, cheap enough to poll every few seconds.
+    """
+    q = select(*INDEX_COLUMNS).order_by(_T.c.updated_at, _T.c.id)
+    if since is not None:
+        q = q.where(_T.c.updated_at >= since)
+    result = session.connection().execution_options(yield_per=5000).execute(q)
+    yield from result

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from ._common import check_label, check_text, dialect_insert
 from .errors import Invalid
-from .models import VerdictStat, utcnow
+from .models import PatternStat, VerdictStat, utcnow
 
-__all__ = ["increment_stats", "stats_between"]
+__all__ = ["increment_stats", "stats_between", "increment_pattern_stats", "pattern_stats_between"]
 
 
 def increment_stats(session: Session, rows: Iterable[tuple[date, str, str, str | None]]) -> int:
@@ -64,5 +64,46 @@ def stats_between(session: Session, day_from: date, day_to: date) -> list[Verdic
         select(VerdictStat)
         .where(VerdictStat.day >= day_from, VerdictStat.day <= day_to)
         .order_by(VerdictStat.day, VerdictStat.label, VerdictStat.verdict, VerdictStat.channel)
+    )
+    return list(session.scalars(q))
+
+
+def increment_pattern_stats(session: Session, counts: dict[tuple[date, str], int]) -> int:
+    """Add ``n`` to the count of each ``(day, pattern id)``: how many verdicts it fired in."""
+    now = utcnow()
+    values = []
+    for (day, pattern), n in sorted(counts.items()):
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise Invalid("day", f"must be a date (the UTC day), not {type(day).__name__}")
+        if not isinstance(n, int) or n < 0:
+            raise Invalid("count", f"must be a whole number >= 0, not {n!r}")
+        values.append(
+            {
+                "day": day,
+                "pattern": check_text("pattern", pattern, 80),
+                "count": n,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if values:
+        t = PatternStat.__table__
+        stmt = dialect_insert(session, t)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day", "pattern"],
+            set_={"count": t.c.count + stmt.excluded.count, "updated_at": stmt.excluded.updated_at},
+        )
+        session.execute(stmt, values)
+    return sum(v["count"] for v in values)
+
+
+def pattern_stats_between(session: Session, day_from: date, day_to: date) -> list[PatternStat]:
+    """Pattern counts from ``day_from`` to ``day_to`` inclusive, by day and pattern."""
+    if day_to < day_from:
+        raise Invalid("day_to", f"{day_to} is before day_from {day_from}")
+    q = (
+        select(PatternStat)
+        .where(PatternStat.day >= day_from, PatternStat.day <= day_to)
+        .order_by(PatternStat.day, PatternStat.pattern)
     )
     return list(session.scalars(q))

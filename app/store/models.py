@@ -33,6 +33,7 @@ __all__ = [
     "RetrainJob",
     "SuspiciousEntity",
     "VerdictStat",
+    "PatternStat",
     "UTCDateTime",
     "utcnow",
     "CASE_STATUSES",
@@ -214,6 +215,7 @@ class SuspiciousEntity(Timestamped, Base):
         CheckConstraint(_in("kind", ENTITY_KINDS), name="kind"),
         CheckConstraint(_in("status", ENTITY_STATUSES), name="status"),
         Index(None, "status", "kind"),
+        Index(None, "updated_at"),  # the lookup index polls "changed since T" every few seconds
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +230,7 @@ class SuspiciousEntity(Timestamped, Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     message_count: Mapped[int] = mapped_column(default=0, server_default="0")
     case_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    confirmed_at: Mapped[datetime | None]
 
 
 class VerdictStat(Timestamped, Base):
@@ -241,4 +244,16 @@ class VerdictStat(Timestamped, Base):
     label: Mapped[str] = mapped_column(String(40))
     verdict: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class PatternStat(Timestamped, Base):
+    """How many verdicts a scam pattern fired in, per day; counts only, never text."""
+
+    __tablename__ = "pattern_stats"
+    __table_args__ = (UniqueConstraint("day", "pattern"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    pattern: Mapped[str] = mapped_column(String(80))
     count: Mapped[int] = mapped_column(default=0, server_default="0")

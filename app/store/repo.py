@@ -11,11 +11,14 @@ from ._cases import (
     update_case,
 )
 from ._entities import (
+    INDEX_COLUMNS,
     all_entities_for_index,
+    entity_changes,
     get_entity,
     get_entity_by_id,
     list_entities,
     set_entity_status,
+    upsert_entities,
     upsert_entity,
 )
 from ._jobs import (
@@ -37,9 +40,10 @@ from ._registry import (
     set_active_model,
     set_model_status,
 )
-from ._stats import increment_stats, stats_between
+from ._stats import increment_pattern_stats, increment_stats, pattern_stats_between, stats_between
 
 __all__ = [
+    "INDEX_COLUMNS",
     "MAX_LOG_CHARS",
     "MAX_TEXT_CHARS",
     "AddCasesResult",
@@ -48,6 +52,7 @@ __all__ = [
     "add_feedback",
     "all_entities_for_index",
     "create_job",
+    "entity_changes",
     "current_job",
     "fail_stale_jobs",
     "finish_job",
@@ -57,6 +62,7 @@ __all__ = [
     "get_entity_by_id",
     "get_job",
     "get_model",
+    "increment_pattern_stats",
     "increment_stats",
     "list_cases",
     "list_entities",
@@ -68,7 +74,9 @@ __all__ = [
     "set_entity_status",
     "set_model_status",
     "start_job",
+    "pattern_stats_between",
     "stats_between",
     "update_case",
+    "upsert_entities",
     "upsert_entity",
 ]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
+from ..db import count_verdicts
 from ..deps import ClassifierDep, ReaderKey, SettingsDep
 from ..errors import ApiProblem, problem_responses
 from ..metrics import observe_verdicts
@@ -84,6 +85,7 @@ def create_verdict(
     """Check one message: verdict, scam type, risk score and, by default, why and what to do."""
     _check_length(message.text, settings.max_text_chars, "text")
     verdict = classifier.classify(message.text, explain=explain)
+    count_verdicts(request.app, [verdict], [message.channel], classifier.thresholds)
     observe_verdicts([verdict])
     request.state.log.update(
         text_chars=len(message.text),
@@ -118,6 +120,7 @@ def create_verdicts(
     for i, m in enumerate(messages):
         _check_length(m.text, settings.max_text_chars, f"messages[{i}].text")
     verdicts = list(classifier.classify_many((m.text for m in messages), explain=explain))
+    count_verdicts(request.app, verdicts, [m.channel for m in messages], classifier.thresholds)
     observe_verdicts(verdicts)
     request.state.log.update(
         text_chars=sum(len(m.text) for m in messages),
