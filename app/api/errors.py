@@ -186,12 +186,33 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> JSONR
     return problem_response(status, kind, detail, request_id_of(request), **members)
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    from .router import ROUTERS  # late: the routers import this module
+
+    path = request.url.path
+    by_template: dict[str, set[str]] = {}
+    for router in ROUTERS:
+        for route in router.routes:
+            regex = getattr(route, "path_regex", None)
+            if regex is not None and regex.match(path) and getattr(route, "methods", None):
+                by_template.setdefault(route.path, set()).update(route.methods)
+    if not by_template:
+        return None
+    # "/v1/entities/check" is also matched by "/v1/entities/{id}": the fixed path names the resource
+    template = min(by_template, key=lambda t: (t.count("{"), len(t)))
+    return ", ".join(sorted(by_template[template]))
+
+
 async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     kind = _BY_STATUS.get(exc.status_code, "bad-request" if exc.status_code < 500 else "internal-error")
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(kind, "error")
-    return problem_response(
-        exc.status_code, kind, detail, request_id_of(request), headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        allow = _allowed_methods(request)
+        if allow:
+            headers["Allow"] = allow
+    return problem_response(exc.status_code, kind, detail, request_id_of(request), headers=headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
