@@ -264,7 +264,9 @@ def bench_bulk(n: int | None = None) -> dict:
                 "print(s['scored'], s['seconds'], me, kids)\n"
             )
             t0 = time.perf_counter()
-            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+            res = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+            )
             wall = time.perf_counter() - t0
             scored, seconds, me, kids = res.stdout.split()[-4:]
             out[f"workers_{workers}_scored"] = int(scored)
