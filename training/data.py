@@ -25,6 +25,7 @@ __all__ = [
     "load_config",
     "load_rows",
     "load_labeled_file",
+    "read_labeled_records",
     "load_nana",
     "read_id_list",
     "gate_split_ids",
@@ -235,12 +236,19 @@ def shuffle_labels(rows: list[Row], seed: int) -> list[Row]:
     return [Row(r.id, r.text, lab, r.origin, r.source, r.meta) for r, lab in zip(rows, labels, strict=True)]
 
 
-def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
-    """Read labeled messages from JSONL (``text``, ``label``, optional ``id``) or CSV."""
+def read_labeled_records(path: str | Path) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """Every record of a labeled JSONL or CSV file, checked: ``(good, bad)``.
+
+    ``good`` holds ``(line, record)`` for records with a non-empty ``text`` and a taxonomy
+    ``label``; ``bad`` holds ``(line, message)`` for the others, the message naming the file,
+    the line and the field (``[D021]`` not JSON, ``[D022]`` text, ``[D023]`` label). CSV lines
+    count the header as line 1.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"[D020] labeled file not found: {path}")
-    rows: list[Row] = []
+    good: list[tuple[int, dict]] = []
+    bad: list[tuple[int, str]] = []
     if path.suffix.lower() == ".csv":
         records = [(i + 2, r) for i, r in enumerate(_read_csv(path))]
     else:
@@ -250,20 +258,48 @@ def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
                 if not line.strip():
                     continue
                 try:
-                    records.append((lineno, json.loads(line)))
+                    rec = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise DataError(f"[D021] {path}:{lineno}: not valid JSON ({exc.msg})") from None
+                    bad.append((lineno, f"[D021] {path}:{lineno}: not valid JSON ({exc.msg})"))
+                    continue
+                if not isinstance(rec, dict):
+                    bad.append((lineno, f"[D021] {path}:{lineno}: not a JSON object"))
+                    continue
+                records.append((lineno, rec))
     for lineno, rec in records:
         text, label = rec.get("text"), rec.get("label")
         if not isinstance(text, str) or not text.strip():
-            raise DataError(f"[D022] {path}:{lineno}: field 'text' must be a non-empty string")
-        if label not in _LABELS:
-            raise DataError(
-                f"[D023] {path}:{lineno}: label {label!r} is not in the taxonomy ({', '.join(sorted(_LABELS))})"
+            bad.append((lineno, f"[D022] {path}:{lineno}: field 'text' must be a non-empty string"))
+        elif label not in _LABELS:
+            bad.append(
+                (
+                    lineno,
+                    f"[D023] {path}:{lineno}: label {label!r} is not in the taxonomy ({', '.join(sorted(_LABELS))})",
+                )
             )
+        else:
+            good.append((lineno, rec))
+    bad.sort()
+    return good, bad
+
+
+def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
+    """Read labeled messages from JSONL (``text``, ``label``, optional ``id``) or CSV.
+
+    Raises
+    ------
+    DataError
+        At the first bad line (see :func:`read_labeled_records` to see them all).
+    """
+    path = Path(path)
+    good, bad = read_labeled_records(path)
+    if bad:
+        raise DataError(bad[0][1])
+    rows: list[Row] = []
+    for lineno, rec in good:
         rid = str(rec.get("id") or f"{path.stem}-{lineno}")
         meta = {k: rec[k] for k in ("register", "author_note") if k in rec}
-        rows.append(Row(rid, text, label, origin, path.stem, meta))
+        rows.append(Row(rid, rec["text"], rec["label"], origin, path.stem, meta))
     return rows
 
 
