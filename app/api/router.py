@@ -6,7 +6,20 @@ import re
 
 from fastapi import APIRouter
 
-from .routes import admin, chatlogs, classify, health, labels, metrics, model, patterns
+from .routes import (
+    admin,
+    cases,
+    chatlogs,
+    classify,
+    feedback,
+    health,
+    jobs,
+    labels,
+    metrics,
+    model,
+    models,
+    patterns,
+)
 
 __all__ = ["ROUTERS", "api_router", "route_templates"]
 
@@ -16,6 +29,10 @@ ROUTERS = (
     labels.router,
     patterns.router,
     model.router,
+    cases.router,
+    feedback.router,
+    models.router,
+    jobs.router,
     admin.router,
     health.router,
     metrics.router,
