@@ -268,17 +268,12 @@ def models_list(
     from rich.table import Table
 
     table = Table(title=f"model versions in {folder}")
-    for col in (
-        "",
-        "version",
-        "status",
-        "created",
-        "real recall",
-        "real legit FPR",
-        "held-out recall",
-        "promoted by",
-    ):
-        table.add_column(col)
+    table.add_column("")
+    table.add_column("version", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for col in ("real recall", "real legit FPR", "held-out recall"):
+        table.add_column(col, justify="right")
+    table.add_column("promoted by")
 
     def fmt(x: Any) -> str:
         return "–" if x is None else f"{x:.3f}"
@@ -289,7 +284,6 @@ def models_list(
             "*" if r["active"] else "",
             r["version"],
             r["status"],
-            r["created_at"],
             fmt(m.get("real_recall")),
             fmt(m.get("real_legit_fpr")),
             fmt(m.get("heldout_recall")),

@@ -76,6 +76,40 @@ def default_classifier():
 
 
 # --- the store and retraining -------------------------------------------------------------------
+PG_ENV = "CANHGIAC_TEST_DATABASE_URL"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """The URL of an empty database: a file under tmp_path, or a fresh schema on PostgreSQL."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(
+            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+        )
+    # Each test gets its own schema (first on the search path), dropped afterwards, so
+    # concurrent or interrupted runs never see each other's tables.
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 CAMPAIGN = ROOT / "data" / "samples" / "campaign_evn_refund.jsonl"
 # Rows per corpus file for the small training config: few scams of each type, many ordinary
 # messages, so the small model is not trigger-happy (and misses the new campaign, as it should).
@@ -212,8 +246,9 @@ def two_version_model_dir(small_model_dir, tmp_path) -> Path:
 
 
 @pytest.fixture
-def make_client(tmp_path):
-    """``make_client(model_dir, **settings) -> TestClient`` of the real app, lifespan and all."""
+def make_client(db_url):
+    """``make_client(model_dir, **settings) -> TestClient`` of the real app, lifespan and all,
+    on the database of ``db_url`` (SQLite, and PostgreSQL when CANHGIAC_TEST_DATABASE_URL is set)."""
     from fastapi.testclient import TestClient
 
     from app.api import create_app
@@ -224,7 +259,7 @@ def make_client(tmp_path):
     def make(model_dir: Path, **overrides):
         values = {
             "model_dir": model_dir,
-            "database_url": f"sqlite:///{tmp_path / 'var' / 'api.db'}",
+            "database_url": db_url,
             "api_keys": role_keys_setting(),
             "rate_limit_per_minute": 0,
             "model_poll_seconds": 0,

@@ -168,7 +168,7 @@ def run_job(
         The outcome stored in the job: ``decision`` (promoted, forced or rejected), ``reason``,
         the gate figures, the cases used, timings.
     """
-    model_dir = Path(model_dir)
+    model_dir = Path(model_dir).resolve()  # train() would read a relative one from the repository root
     log = JobLog(sessions, job_id, echo)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}

@@ -9,8 +9,8 @@ swapped in with one assignment (:class:`~app.api.state.ModelHolder`). A request 
 model it started with, so none fails and none sees half of each.
 
 The lag from ``ACTIVE`` changing to a worker answering with the new version is at most the
-interval plus the load time (about 1 s for the committed model), so about 2 s with the
-default ``CANHGIAC_MODEL_POLL_SECONDS=1``. A version that cannot be loaded is logged and
+interval plus the load time (well under a second for the committed model), so 1 to 2 s with
+the default ``CANHGIAC_MODEL_POLL_SECONDS=1``. A version that cannot be loaded is logged and
 skipped; the worker keeps serving the model it has until ``ACTIVE`` changes again.
 """
 
