@@ -62,7 +62,10 @@ def test_cases_api_post_one_then_many_reports_duplicates_and_errors(api):
     assert r.status_code == 201, r.text
     body = r.json()
     assert len(body["ids"]) == 1
-    assert body["duplicates"] == [{"index": 0, "existing_id": first}, {"index": 3, "existing_id": body["ids"][0]}]
+    assert body["duplicates"] == [
+        {"index": 0, "existing_id": first},
+        {"index": 3, "existing_id": body["ids"][0]},
+    ]
     assert [(e["index"], e["field"]) for e in body["errors"]] == [(2, "label")]
     assert "impersonation_authority" in body["errors"][0]["message"]  # the valid labels are listed
     listed = api.get("/v1/cases", headers=bearer("analyst")).json()

@@ -436,3 +436,35 @@ def test_retrain_and_swap_in_a_two_worker_server_without_a_failed_request(
     assert len(traffic.results) > 50
     assert json.loads((model_dir / new / "meta.json").read_text())["parent"] == old
     assert Path(model_dir / ".jobs" / f"job-{job_id}.log").exists()
+
+
+@pytest.mark.slow
+def test_retrain_api_job_that_fails_records_why_and_frees_the_queue(
+    make_client, model_dir, small_corpus, tmp_path
+):
+    """A job whose training fails (here: no corpus) is closed as failed with the error and its
+    log, the server is untouched, and the next request may start a job."""
+    from tests.conftest import small_training_config, write_config
+
+    broken = write_config(small_training_config(tmp_path / "no-corpus", model_dir), tmp_path / "broken.toml")
+    api = make_client(model_dir, retrain_config=broken)
+    r = api.post("/v1/models/retrain", json={"force": True}, headers=bearer("admin"))
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    deadline = time.monotonic() + 60
+    while (job := api.get(f"/v1/jobs/{job_id}", headers=bearer("admin")).json())["state"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["state"] == "failed" and job["force"] and job["requested_by"].startswith("admin:")
+    assert "[D030] no corpus files" in job["outcome"]["error"] and "Traceback" in job["outcome"]["traceback"]
+    assert "failed: DataError" in job["log_tail"]
+    assert api.post("/v1/classify", json={"text": "Chiều nay họp lớp nhé"}).status_code == 200
+    r = api.post("/v1/models/retrain", headers=bearer("admin"))
+    assert r.status_code == 202 and r.json()["job_id"] != job_id
+    deadline = time.monotonic() + 60  # let it end (it fails the same way) before the folder goes
+    while api.get(f"/v1/jobs/{r.json()['job_id']}", headers=bearer("admin")).json()["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
