@@ -426,6 +426,14 @@ def serve(
     )
 
 
+# --- cases, retraining and model versions (app/cli_retrain.py) -----------------------------------
+from app.cli_retrain import cases_app, models_app, retrain  # noqa: E402  (they register on this app)
+
+app.add_typer(cases_app, name="cases")
+app.add_typer(models_app, name="models")
+app.command()(retrain)
+
+
 def main() -> None:  # the console-script entry point
     app()
 

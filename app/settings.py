@@ -100,11 +100,28 @@ class Settings(BaseSettings):
         default_factory=list, description="Comma-separated origins allowed by CORS; empty turns CORS off."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    model_poll_seconds: float = Field(
+        1.0, ge=0, description="How often each worker checks model/ACTIVE for a new version; 0 turns it off."
+    )
+    retrain_config: Path | None = Field(
+        None,
+        description="Training config for retrain jobs started by the API (default: training/config.toml).",
+    )
 
     @field_validator("model_dir", mode="after")
     @classmethod
     def _absolute_model_dir(cls, v: Path) -> Path:
         return v if v.is_absolute() else ROOT / v
+
+    @field_validator("retrain_config", mode="after")
+    @classmethod
+    def _absolute_retrain_config(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return None
+        v = v if v.is_absolute() else ROOT / v
+        if not v.is_file():
+            raise ValueError(f"names no file ({v})")
+        return v
 
     @field_validator("database_url", mode="after")
     @classmethod

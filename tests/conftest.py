@@ -348,3 +348,202 @@ def api_factory(default_classifier):
 ANALYST_KEY = "analyst-key-for-tests-0123456789"
 ENTITY_API_KEYS = f"analyst:{ANALYST_KEY},admin:admin-key-for-tests-0123456789"
 ANALYST = {"Authorization": f"Bearer {ANALYST_KEY}"}
+
+
+# --- the store and retraining ------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """The URL of an empty database: a file under tmp_path, or a fresh schema on PostgreSQL."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(
+            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+        )
+    # Each test gets its own schema (first on the search path), dropped afterwards, so
+    # concurrent or interrupted runs never see each other's tables.
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+CAMPAIGN = ROOT / "data" / "samples" / "campaign_evn_refund.jsonl"
+# Rows per corpus file for the small training config: few scams of each type, many ordinary
+# messages, so the small model is not trigger-happy (and misses the new campaign, as it should).
+SMALL_CORPUS = {"legit_chats": 400, "legit_notices": 400, "spam": 100}
+SMALL_CORPUS_SCAMS = 20
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def write_config(config: dict, path: Path) -> Path:
+    """``config`` (sections of scalars, lists and inline tables) as a TOML file."""
+    lines = []
+    for section, values in config.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def small_training_config(corpus: Path, model_dir: Path, **gate) -> dict:
+    """``training/config.toml`` shrunk to seconds: a corpus sample, no shared data, small features."""
+    from training.data import load_config
+
+    cfg = load_config()
+    cfg["data"].update(corpus=str(corpus), use_shared=False)
+    cfg["model"].update(SMALL_PARAMS, refit_full=True)
+    cfg["thresholds"]["fpr_origins"] = ["authored"]  # no real rows without the shared data
+    # The gate set is the held-out authored file alone: 100 non-scam rows, so one false alarm
+    # moves the rate by 0.01; the tolerance allows one (the full config has 1,100 rows).
+    cfg["gate"].update({"split_ids": "", "max_fpr_rise": 0.01, **gate})
+    cfg["output"]["model_dir"] = str(model_dir)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """A sample of ``data/corpus`` (about 1,400 rows) for training in seconds."""
+    out = tmp_path_factory.mktemp("corpus")
+    for path in sorted((ROOT / "data" / "corpus").glob("*.jsonl")):
+        n = SMALL_CORPUS.get(path.stem, SMALL_CORPUS_SCAMS)
+        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()][:n]
+        (out / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_config_path(small_corpus, tmp_path_factory) -> Path:
+    """The small training config as a file (what the API's retrain job is pointed at)."""
+    folder = tmp_path_factory.mktemp("config")
+    return write_config(
+        small_training_config(small_corpus, folder / "unused-model-dir"), folder / "config.toml"
+    )
+
+
+@pytest.fixture(scope="session")
+def retrain_base_model(small_config_path, tmp_path_factory) -> Path:
+    """A model folder with one active version trained by ``training.train`` on the small config.
+
+    Tests copy it (``shutil.copytree``) before retraining into it.
+    """
+    from training.data import load_config
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("base-model") / "model"
+    cfg = load_config(small_config_path)
+    cfg["output"]["model_dir"] = str(out)
+    train(cfg, activate=True, version="v20260101-000000", log=lambda _m: None)
+    return out
+
+
+@pytest.fixture
+def model_dir(retrain_base_model, tmp_path) -> Path:
+    """A private copy of the base model folder."""
+    import shutil
+
+    return Path(shutil.copytree(retrain_base_model, tmp_path / "model"))
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    """A migrated SQLite store under ``tmp_path``; yields its session factory."""
+    from app.store import init_db, make_engine, session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'canhgiac.db'}")
+    init_db(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+# --- the API ------------------------------------------------------------------------------------
+# Keys for the API tests only. The admin key is configured by its SHA-256, as in production.
+ROLE_KEYS = {
+    "reader": "reader-key-0123456789abcdef",
+    "analyst": "analyst-key-0123456789abcdef",
+    "admin": "admin-key-0123456789abcdef",
+}
+
+
+def role_keys_setting() -> str:
+    import hashlib
+
+    admin_hash = hashlib.sha256(ROLE_KEYS["admin"].encode()).hexdigest()
+    return f"reader:{ROLE_KEYS['reader']},analyst:{ROLE_KEYS['analyst']},admin:sha256:{admin_hash}"
+
+
+def bearer(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ROLE_KEYS[role]}"}
+
+
+@pytest.fixture
+def two_version_model_dir(small_model_dir, tmp_path) -> Path:
+    """A private model folder holding ``vtest-1`` (active) and a copy of it named ``vtest-2``."""
+    import shutil
+
+    out = Path(shutil.copytree(small_model_dir, tmp_path / "two-models"))
+    shutil.copytree(out / "vtest-1", out / "vtest-2")
+    meta = json.loads((out / "vtest-2" / "meta.json").read_text(encoding="utf-8"))
+    meta.update(version="vtest-2", created="2026-12-01T00:00:00+00:00", parent="vtest-1")
+    (out / "vtest-2" / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return out
+
+
+@pytest.fixture
+def make_client(db_url):
+    """``make_client(model_dir, **settings) -> TestClient`` of the real app, lifespan and all,
+    on the database of ``db_url`` (SQLite, and PostgreSQL when CANHGIAC_TEST_DATABASE_URL is set)."""
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+    from app.settings import load_settings
+
+    clients = []
+
+    def make(model_dir: Path, **overrides):
+        values = {
+            "model_dir": model_dir,
+            "database_url": db_url,
+            "api_keys": role_keys_setting(),
+            "rate_limit_per_minute": 0,
+            "model_poll_seconds": 0,
+        }
+        values.update(overrides)
+        client = TestClient(create_app(load_settings(**values)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

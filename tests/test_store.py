@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +16,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +34,6 @@ from app.store.engine import alembic_config
 from app.store.models import Base, Case, Feedback, ModelVersion, RetrainJob
 from app.store.values import fingerprint, normalize_entity
 
-PG_ENV = "CANHGIAC_TEST_DATABASE_URL"
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"cases", "feedback", "model_versions", "retrain_jobs", "entities", "verdict_stats"}
 
@@ -45,31 +42,6 @@ TABLES = {"cases", "feedback", "model_versions", "retrain_jobs", "entities", "ve
 class DB:
     engine: Engine
     Session: sessionmaker[Session]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """The URL of an empty database: a file under tmp_path, or a fresh schema on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(
-            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-        )
-    # Each test gets its own schema (first on the search path), dropped afterwards, so
-    # concurrent or interrupted runs never see each other's tables.
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -25,6 +25,11 @@ __all__ = [
     "load_config",
     "load_rows",
     "load_labeled_file",
+    "read_labeled_records",
+    "load_nana",
+    "read_id_list",
+    "gate_split_ids",
+    "shuffle_labels",
     "deduplicate",
     "cluster_ids",
     "split_rows",
@@ -177,8 +182,18 @@ def load_kltn(
     return rows
 
 
-def load_nana(root: Path, max_legit: int, seed: int, fixes_path: Path | None = None) -> list[Row]:
-    """Real social-media comments and SMS: informal legit, and advertising spam."""
+def load_nana(
+    root: Path,
+    max_legit: int,
+    seed: int,
+    fixes_path: Path | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> list[Row]:
+    """Real social-media comments and SMS: informal legit, and advertising spam.
+
+    Rows whose id is in ``exclude`` (the gate split) are never returned; they are taken out
+    after the shuffle, so the rows kept under ``max_legit`` do not depend on them.
+    """
     fixes = _hash_labels(fixes_path)
     legit, spam = [], []
     for i, r in enumerate(_read_csv(root / "vietnamese_data.csv")):
@@ -193,15 +208,47 @@ def load_nana(root: Path, max_legit: int, seed: int, fixes_path: Path | None = N
         elif r.get("spam") == "0":
             legit.append(Row(f"nana-{i}", text, "legit", "real", "nana_legit"))
     random.Random(seed).shuffle(legit)
+    if exclude:
+        legit = [r for r in legit if r.id not in exclude]
+        spam = [r for r in spam if r.id not in exclude]
     return spam + legit[:max_legit]
 
 
-def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
-    """Read labeled messages from JSONL (``text``, ``label``, optional ``id``) or CSV."""
+def read_id_list(path: str | Path) -> list[str]:
+    """Row ids, one a line; blank lines and ``#`` comments are skipped."""
+    path = _path(str(path))
+    if not path.exists():
+        raise DataError(f"[D040] id list not found: {path}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+
+
+def gate_split_ids(config: dict) -> frozenset[str]:
+    """Ids of the fixed gate split (``[gate] split_ids``): scored by the gate, never trained on."""
+    name = config.get("gate", {}).get("split_ids")
+    return frozenset(read_id_list(name)) if name else frozenset()
+
+
+def shuffle_labels(rows: list[Row], seed: int) -> list[Row]:
+    """The same rows with their labels permuted: a model that must fail (a check of the gate)."""
+    labels = [r.label for r in rows]
+    random.Random(seed).shuffle(labels)
+    return [Row(r.id, r.text, lab, r.origin, r.source, r.meta) for r, lab in zip(rows, labels, strict=True)]
+
+
+def read_labeled_records(path: str | Path) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """Every record of a labeled JSONL or CSV file, checked: ``(good, bad)``.
+
+    ``good`` holds ``(line, record)`` for records with a non-empty ``text`` and a taxonomy
+    ``label``; ``bad`` holds ``(line, message)`` for the others, the message naming the file,
+    the line and the field (``[D021]`` not JSON, ``[D022]`` text, ``[D023]`` label). CSV lines
+    count the header as line 1.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"[D020] labeled file not found: {path}")
-    rows: list[Row] = []
+    good: list[tuple[int, dict]] = []
+    bad: list[tuple[int, str]] = []
     if path.suffix.lower() == ".csv":
         records = [(i + 2, r) for i, r in enumerate(_read_csv(path))]
     else:
@@ -211,20 +258,48 @@ def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
                 if not line.strip():
                     continue
                 try:
-                    records.append((lineno, json.loads(line)))
+                    rec = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise DataError(f"[D021] {path}:{lineno}: not valid JSON ({exc.msg})") from None
+                    bad.append((lineno, f"[D021] {path}:{lineno}: not valid JSON ({exc.msg})"))
+                    continue
+                if not isinstance(rec, dict):
+                    bad.append((lineno, f"[D021] {path}:{lineno}: not a JSON object"))
+                    continue
+                records.append((lineno, rec))
     for lineno, rec in records:
         text, label = rec.get("text"), rec.get("label")
         if not isinstance(text, str) or not text.strip():
-            raise DataError(f"[D022] {path}:{lineno}: field 'text' must be a non-empty string")
-        if label not in _LABELS:
-            raise DataError(
-                f"[D023] {path}:{lineno}: label {label!r} is not in the taxonomy ({', '.join(sorted(_LABELS))})"
+            bad.append((lineno, f"[D022] {path}:{lineno}: field 'text' must be a non-empty string"))
+        elif label not in _LABELS:
+            bad.append(
+                (
+                    lineno,
+                    f"[D023] {path}:{lineno}: label {label!r} is not in the taxonomy ({', '.join(sorted(_LABELS))})",
+                )
             )
+        else:
+            good.append((lineno, rec))
+    bad.sort()
+    return good, bad
+
+
+def load_labeled_file(path: str | Path, origin: str = "case") -> list[Row]:
+    """Read labeled messages from JSONL (``text``, ``label``, optional ``id``) or CSV.
+
+    Raises
+    ------
+    DataError
+        At the first bad line (see :func:`read_labeled_records` to see them all).
+    """
+    path = Path(path)
+    good, bad = read_labeled_records(path)
+    if bad:
+        raise DataError(bad[0][1])
+    rows: list[Row] = []
+    for lineno, rec in good:
         rid = str(rec.get("id") or f"{path.stem}-{lineno}")
         meta = {k: rec[k] for k in ("register", "author_note") if k in rec}
-        rows.append(Row(rid, text, label, origin, path.stem, meta))
+        rows.append(Row(rid, rec["text"], rec["label"], origin, path.stem, meta))
     return rows
 
 
@@ -238,11 +313,15 @@ def load_rows(config: dict) -> tuple[list[Row], list[Row]]:
         raise DataError(f"[D030] no corpus files in {corpus}")
     for f in files:
         rows += load_labeled_file(f, origin="authored")
-    shared = _path(d["shared"])
-    fixes = _path(d["relabel_fixes"]) if d.get("relabel_fixes") else None
-    rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]), fixes)
-    if d.get("use_nana"):
-        rows += load_nana(shared / d["nana"], int(d["max_nana_legit"]), int(config["split"]["seed"]), fixes)
+    if d.get("use_shared", True):
+        shared = _path(d["shared"])
+        fixes = _path(d["relabel_fixes"]) if d.get("relabel_fixes") else None
+        rows += load_kltn(shared / d["kltn"], _path(d["relabel_khac"]), bool(d["use_generated"]), fixes)
+        if d.get("use_nana"):
+            seed = int(config["split"]["seed"])
+            rows += load_nana(
+                shared / d["nana"], int(d["max_nana_legit"]), seed, fixes, gate_split_ids(config)
+            )
     for extra in d.get("extra", []):
         rows += load_labeled_file(_path(extra), origin="case")
     heldout: list[Row] = []

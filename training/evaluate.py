@@ -49,12 +49,18 @@ def choose_thresholds(risk: np.ndarray, rows: list[Row], config: dict) -> dict[s
 
     Lower thresholds catch more scams, so the search takes the smallest threshold that
     keeps the share of real ``legit`` validation rows above it within the target.
+    ``[thresholds] fpr_origins`` names the origins counted (default: only ``real``; a
+    small test corpus without shared data uses ``authored``).
     """
     t = config["thresholds"]
-    legit_real = np.array([r.label == "legit" and r.origin == "real" for r in rows])
+    origins = set(t.get("fpr_origins", ["real"]))
+    legit_real = np.array([r.label == "legit" and r.origin in origins for r in rows])
     neg = np.sort(risk[legit_real])[::-1]
     if len(neg) == 0:
-        raise ValueError("no real legitimate rows in the validation split; cannot choose thresholds")
+        raise ValueError(
+            f"no legitimate rows of origin {sorted(origins)} in the validation split; cannot choose "
+            "thresholds (see [thresholds] fpr_origins)"
+        )
 
     def at_fpr(target: float, floor: float) -> float:
         k = int(np.floor(target * len(neg)))  # this many negatives may lie at or above it

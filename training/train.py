@@ -12,7 +12,7 @@ import numpy as np
 from app.classifier import build_pipeline, save_bundle, set_active
 from app.taxonomy import label_ids, scam_labels
 
-from .data import ROOT, Row, data_fingerprint, deduplicate, load_rows, split_rows
+from .data import ROOT, Row, data_fingerprint, deduplicate, load_rows, shuffle_labels, split_rows
 from .evaluate import choose_thresholds, evaluate_rows, render_report
 
 __all__ = ["train", "fit_pipeline", "new_version", "origin_weights"]
@@ -68,14 +68,23 @@ def train(
     version: str | None = None,
     log=print,
     extra_rows: list[Row] | None = None,
+    meta_extra: dict | None = None,
 ) -> tuple[Path, dict]:
-    """Train and write a model version; return its folder and its metadata."""
+    """Train and write a model version; return its folder and its metadata.
+
+    ``extra_rows`` are added to the corpus (a retrain passes the accepted cases);
+    ``meta_extra`` is merged into ``meta.json`` (a retrain records its job, parent and cases).
+    """
     t0 = time.perf_counter()
     rows, heldout = load_rows(config)
     if extra_rows:
         rows += extra_rows
     rows, dedup_stats = deduplicate(rows)
     log(f"loaded {len(rows)} rows after de-duplication ({dedup_stats}); held-out rows: {len(heldout)}")
+    if config["data"].get("shuffle_labels"):
+        # a deliberately broken model: the gate must reject it (see training/gate.py)
+        rows = shuffle_labels(rows, int(config["split"]["seed"]))
+        log("labels SHUFFLED (data.shuffle_labels = true): this model is meant to fail the gate")
     parts = split_rows(rows, heldout, config)
     removed = parts.pop("_removed_near_heldout")
     log("split by near-duplicate cluster: " + ", ".join(f"{k}={len(v)}" for k, v in parts.items()))
@@ -137,6 +146,7 @@ def train(
             for split, ev in evaluations.items()
         },
         "train_seconds": round(time.perf_counter() - t0, 1),
+        **(meta_extra or {}),
     }
     meta["patterns_hash"] = _patterns_hash(shipped)
     report = render_report(meta, evaluations)

@@ -7,15 +7,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.entities import LiveIndex
+
+from .database import Database
 
 __all__ = [
     "Database",
@@ -35,29 +34,16 @@ ENTITY_POLL_SECONDS = 3.0  # other workers' changes to the list show within this
 _OPEN_LOCK = threading.Lock()
 
 
-@dataclass
-class Database:
-    """The engine and its session factory (``with db.Session.begin() as s:`` commits)."""
-
-    engine: Engine
-    Session: sessionmaker[Session]
-    _extras: dict = field(default_factory=dict)
-
-
 def get_database(app: FastAPI) -> Database:
-    """The app's database, created and migrated to the newest schema on first use."""
+    """The app's database (one per worker, see ``app.api.database``), opened and migrated on first use."""
     db = getattr(app.state, "database", None)
-    if db is not None:
-        return db
-    with _OPEN_LOCK:
-        db = getattr(app.state, "database", None)
-        if db is None:
-            from app.store import init_db, make_engine, session_factory
-
-            engine = make_engine(app.state.settings.database_url)
-            init_db(engine)
-            db = Database(engine, session_factory(engine))
-            app.state.database = db
+    if db is None:
+        with _OPEN_LOCK:
+            db = getattr(app.state, "database", None)
+            if db is None:
+                db = Database(app.state.settings.database_url)
+                app.state.database = db
+    db.open()
     return db
 
 
@@ -188,5 +174,4 @@ def close_db(app: FastAPI) -> None:
     counter = db._extras.get("counter")
     if counter is not None:
         counter.close()
-    db.engine.dispose()
-    app.state.database = None
+    db.dispose()

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.service import Classifier
 from app.settings import Settings
@@ -21,9 +23,12 @@ __all__ = [
     "ClassifierDep",
     "HolderDep",
     "ReaderKey",
+    "SessionDep",
     "SettingsDep",
     "get_app_settings",
     "get_classifier",
+    "get_session",
+    "who",
 ]
 
 # Declared for /docs ("Authorize" button); the checks below decide, with problem responses.
@@ -60,6 +65,31 @@ def get_classifier(holder: HolderDep) -> Classifier:
 
 
 ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for this request; the handler commits what it changes."""
+    try:
+        sessions = request.app.state.database.open()
+    except Exception as exc:
+        raise ApiProblem(
+            503,
+            "database-unavailable",
+            f"the database does not answer ({type(exc).__name__}); retry shortly",
+            headers={"Retry-After": "5"},
+        ) from None
+    with sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def who(principal: Principal) -> str:
+    """How a caller is recorded (``created_by``, ``reviewed_by``...): role and key id, never the key."""
+    if principal.role is None:
+        return "anonymous"
+    return f"{principal.role}:{principal.key_id}"
 
 
 def _require(role: str, *, always: bool):

@@ -48,10 +48,20 @@ TITLES = {
     "method-not-allowed": "Method not allowed",
     "bad-request": "Bad request",
     "not-ready": "The service is not ready",
+    "database-unavailable": "The database does not answer",
+    "conflict": "The request clashes with the current state",
+    "job-running": "A retrain job is already running",
+    "model-unusable": "The model cannot be loaded",
     "model-not-loaded": "No model is loaded",
     "internal-error": "Internal server error",
 }
-_BY_STATUS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
+_BY_STATUS = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "body-too-large",
+}
 
 
 class ApiProblem(Exception):
@@ -215,17 +225,39 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONRespons
     return problem_response(exc.status_code, kind, detail, request_id_of(request), headers=headers or None)
 
 
+async def _on_store_error(request: Request, exc: Exception) -> JSONResponse:
+    """The store's errors (``app.store.errors``): a bad value, a missing row, a state clash."""
+    from app.store import Conflict, Invalid, JobAlreadyRunning, NotFound
+
+    rid = request_id_of(request)
+    if isinstance(exc, Invalid):
+        return problem_response(422, "validation-error", str(exc), rid, field=exc.field)
+    if isinstance(exc, NotFound):
+        return problem_response(404, "not-found", str(exc), rid)
+    if isinstance(exc, JobAlreadyRunning):
+        return problem_response(409, "job-running", str(exc), rid, job_id=exc.job_id)
+    if isinstance(exc, Conflict):
+        return problem_response(409, "conflict", str(exc), rid)
+    log_unexpected(exc, rid)
+    return problem_response(500, "internal-error", "unexpected server error", rid)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error a client can cause to a problem response (unexpected ones: see middleware)."""
+    from app.store import StoreError
+
     app.add_exception_handler(ApiProblem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(StoreError, _on_store_error)
 
 
 _DESCRIPTIONS = {
     400: "Not JSON, or not UTF-8",
     401: "No API key, or not a valid one",
     403: "The key's role is too low",
+    404: "No such resource",
+    409: "Clashes with the current state (e.g. a retrain job is already running)",
     413: "The body is larger than CANHGIAC_MAX_BODY_BYTES",
     415: "The body is not sent as application/json",
     422: "A field is missing, empty, too long, of the wrong type, or unknown",

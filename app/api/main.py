@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ from app.web import router as web_router
 from app.web import static_app
 
 from . import metrics
+from .database import Database
 from .db import close_db
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from .logs import configure_logging
@@ -30,6 +33,7 @@ from .middleware import (
 from .probes import DatabaseProbe
 from .router import api_router, route_templates
 from .state import ModelHolder
+from .watcher import watch_active_model
 
 __all__ = ["create_app", "load_model"]
 
@@ -61,15 +65,46 @@ def load_model(app: FastAPI, model_dir: Any | None = None) -> None:
     log.info("model %s loaded", classifier.version, extra={"model_version": classifier.version})
 
 
+def open_store(app: FastAPI) -> None:
+    """Migrate the database, fail retrain jobs whose process died, and register the models on disk."""
+    from app.registry import sync_registry
+    from app.store import repo
+
+    settings: Settings = app.state.settings
+    sessions = app.state.database.open()
+    with sessions.begin() as session:
+        failed = repo.fail_stale_jobs(session)
+        added = sync_registry(session, settings.model_dir)
+    if failed:
+        log.warning("marked retrain job(s) %s failed: their process is gone", failed)
+    if added:
+        log.info("registered model version(s) %s found in the model folder", added)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging(settings.log_level)
+    try:
+        await run_in_threadpool(open_store, app)
+    except Exception as exc:  # classifying needs no database: serve, and let /readyz say it
+        log.error("the database is not ready (%s); case and model endpoints answer 503", type(exc).__name__)
     if app.state.holder.get() is None:
         await run_in_threadpool(load_model, app)
+    watcher = None
+    if settings.model_poll_seconds > 0:
+        watcher = asyncio.create_task(
+            watch_active_model(
+                settings.model_dir, app.state.holder, lambda: load_model(app), settings.model_poll_seconds
+            )
+        )
     try:
         yield
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await run_in_threadpool(close_db, app)  # pending verdict counts, then the connections
         app.state.db_probe.dispose()
         metrics.mark_process_dead(os.getpid())
@@ -116,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = ModelHolder()
     app.state.db_probe = DatabaseProbe(settings.database_url)
+    app.state.database = Database(settings.database_url)
 
     install_error_handlers(app)
     app.include_router(api_router)
@@ -134,7 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,

@@ -6,7 +6,22 @@ import re
 
 from fastapi import APIRouter
 
-from .routes import admin, chatlogs, classify, entities, health, labels, metrics, model, patterns, stats
+from .routes import (
+    admin,
+    cases,
+    chatlogs,
+    classify,
+    entities,
+    feedback,
+    health,
+    jobs,
+    labels,
+    metrics,
+    model,
+    models,
+    patterns,
+    stats,
+)
 
 __all__ = ["ROUTERS", "api_router", "route_templates"]
 
@@ -16,6 +31,10 @@ ROUTERS = (
     labels.router,
     patterns.router,
     model.router,
+    cases.router,
+    feedback.router,
+    models.router,
+    jobs.router,
     admin.router,
     health.router,
     metrics.router,

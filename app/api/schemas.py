@@ -14,6 +14,7 @@ from pydantic import (
     StrictStr,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -23,6 +24,14 @@ __all__ = [
     "BatchItemIn",
     "BatchPublic",
     "BatchVerdictPublic",
+    "CaseDuplicate",
+    "CaseError",
+    "CaseIn",
+    "CasePublic",
+    "CaseUpdate",
+    "CasesCreated",
+    "CasesIn",
+    "CasesPublic",
     "Channel",
     "Entity",
     "EntitiesPublic",
@@ -32,6 +41,14 @@ __all__ = [
     "EntityIn",
     "EntityPatchIn",
     "EntityPublic",
+    "FeedbackCreated",
+    "FeedbackIn",
+    "JobPublic",
+    "ModelMetrics",
+    "ModelVersionPublic",
+    "ModelVersionsPublic",
+    "RetrainAccepted",
+    "RetrainIn",
     "Explanation",
     "HealthPublic",
     "LabelPublic",
@@ -415,3 +432,172 @@ class Problem(BaseModel):
     field: str | None = None
     limit: int | None = None
     request_id: str | None = None
+
+
+# --- cases and feedback ---------------------------------------------------------------------------
+CaseStatus = Literal["proposed", "accepted", "rejected"]
+LabelId = Annotated[str, Field(min_length=1, max_length=40, description="A label id (see GET /v1/labels).")]
+
+
+class CaseIn(BaseModel):
+    """One labeled message to keep as a case (checked against the taxonomy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText = Field(description=_TEXT_DOC)
+    label: LabelId
+    channel: Channel | None = Field(None, description="Where the message arrived.")
+    source: UnicodeStr | None = Field(None, max_length=120, description="Where the case comes from.")
+
+
+class CasesIn(BaseModel):
+    """Many cases at once (at most CANHGIAC_MAX_BATCH)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cases: list[CaseIn] = Field(min_length=1)
+
+
+class CaseDuplicate(BaseModel):
+    """An item that is already a case (or repeats an earlier item): nothing was stored for it."""
+
+    index: int
+    existing_id: int
+
+
+class CaseError(BaseModel):
+    """An item that was refused, with the field at fault."""
+
+    index: int
+    field: str
+    message: str
+
+
+class CasesCreated(BaseModel):
+    """What happened to each item: stored (``ids``, in order), duplicate, or refused."""
+
+    ids: list[int]
+    duplicates: list[CaseDuplicate]
+    errors: list[CaseError]
+
+
+class CaseUpdate(BaseModel):
+    """A review: accept, reject or send back to proposed, relabel, and/or annotate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: CaseStatus | None = None
+    label: LabelId | None = None
+    note: UnicodeStr | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _something(self) -> CaseUpdate:
+        if self.status is None and self.label is None and self.note is None:
+            raise PydanticCustomError("empty_update", "give at least one of status, label, note")
+        return self
+
+
+class CasePublic(BaseModel):
+    """A stored case."""
+
+    id: int
+    text: str
+    label: str | None
+    channel: str | None
+    source: str | None
+    status: CaseStatus
+    created_by: str
+    created_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    note: str | None
+
+
+class CasesPublic(BaseModel):
+    """One page of cases, newest first, and how many match in all."""
+
+    data: list[CasePublic]
+    count: int
+
+
+class FeedbackIn(BaseModel):
+    """What a person says about a verdict; with ``text``, the message becomes a proposed case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText | None = Field(None, description="The message (shared with the reviewers).")
+    fingerprint: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        None, description="Instead of the text: its fingerprint, when the text may not be shared."
+    )
+    predicted_label: LabelId
+    verdict: Literal["wrong", "correct"]
+    correct_label: LabelId | None = None
+    model_version: UnicodeStr | None = Field(None, max_length=80)
+    comment: UnicodeStr | None = Field(None, max_length=2000)
+
+
+class FeedbackCreated(BaseModel):
+    """The stored feedback and the case it created or found (None without text)."""
+
+    id: int
+    case_id: int | None
+
+
+# --- models and retraining ------------------------------------------------------------------------
+class ModelMetrics(BaseModel):
+    """Headline figures: recall and legit false-positive rate on real test rows, held-out recall, F1."""
+
+    real_recall: float | None = None
+    real_legit_fpr: float | None = None
+    heldout_recall: float | None = None
+    binary_f1: float | None = None
+
+
+class ModelVersionPublic(BaseModel):
+    """A trained model version in the registry; ``active`` is the one being served."""
+
+    version: str
+    created_at: datetime
+    status: Literal["candidate", "active", "retired", "rejected"]
+    active: bool
+    thresholds: dict[str, float]
+    metrics: ModelMetrics
+    promoted_by: str | None
+    promoted_at: datetime | None
+    parent: str | None
+
+
+class ModelVersionsPublic(BaseModel):
+    """Every registered version, newest first."""
+
+    data: list[ModelVersionPublic]
+    count: int
+
+
+class RetrainIn(BaseModel):
+    """Start a retrain; ``force`` promotes the candidate even if the gate rejects it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = False
+
+
+class RetrainAccepted(BaseModel):
+    """The job that was started; follow it at GET /v1/jobs/{job_id}."""
+
+    job_id: int
+
+
+class JobPublic(BaseModel):
+    """A retrain job: state (queued, running, succeeded, failed, rejected), outcome, last log lines."""
+
+    id: int
+    state: Literal["queued", "running", "succeeded", "failed", "rejected"]
+    requested_by: str
+    force: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    outcome: dict[str, Any] | None
+    candidate_version: str | None
+    log_tail: str | None
