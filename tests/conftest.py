@@ -298,34 +298,10 @@ def open_page(browser, live_server):
 PG_ENV = "CANHGIAC_TEST_DATABASE_URL"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    """An empty database's URL: an SQLite file under tmp_path, or a fresh schema on the
-    PostgreSQL server named by CANHGIAC_TEST_DATABASE_URL (skipped when it is not set)."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/canhgiac.db"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(
-            f"set {PG_ENV} to run on PostgreSQL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-        )
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture
+def database_url(db_url):
+    """The entity and statistics tests' name for :func:`db_url` (same databases, same isolation)."""
+    return db_url
 
 
 @pytest.fixture

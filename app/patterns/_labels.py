@@ -1,25 +1,12 @@
-"""The label taxonomy as the pattern library sees it (see the data README for the meanings)."""
+"""The label taxonomy as the pattern library sees it (``app/taxonomy/labels.yaml``)."""
 
 from __future__ import annotations
 
+from app.taxonomy import label_ids, scam_labels
+
 __all__ = ["SCAM_LABELS", "LABELS", "PATTERN_LABELS"]
 
-# The 13 scam types, in the order of the taxonomy table.
-SCAM_LABELS: tuple[str, ...] = (
-    "impersonation_authority",
-    "bank_phishing",
-    "fake_investment",
-    "job_labor_export",
-    "ecommerce_delivery",
-    "prize_giveaway",
-    "loan_debt",
-    "relative_impersonation",
-    "romance_foreigner",
-    "account_rental",
-    "case_fixing",
-    "gambling_betting",
-    "other_scam",
-)
-LABELS: tuple[str, ...] = (*SCAM_LABELS, "spam", "legit")
+SCAM_LABELS: tuple[str, ...] = scam_labels()
+LABELS: tuple[str, ...] = label_ids()
 # A pattern may also point to "any": a cross-cutting cue (urgency, secrecy ...) of no one family.
 PATTERN_LABELS: tuple[str, ...] = (*LABELS, "any")
