@@ -113,3 +113,24 @@ def test_decide_verdict_and_label_agree(probs, verdict, label):
 def test_unknown_estimator_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown model.estimator"):
         build_pipeline(dict(SMALL_PARAMS, estimator="forest"))
+
+
+def test_fast_scorer_reproduces_the_pipeline(small_model_dir, default_classifier):
+    import numpy as np
+
+    from app.classifier import FastScorer
+
+    texts = [
+        "Công an yêu cầu chuyển tiền vào tài khoản tạm giữ 0071000986547",
+        "Mẹ ơi con về muộn",
+        "",
+        "😀",
+        "B4n da zu d!eu k1en nh4n t1en tai vcb-hotro.icu",
+    ]
+    for pipe in (load_bundle(small_model_dir).pipeline, default_classifier.bundle.pipeline):
+        normed = [normalize(t) for t in texts]
+        fast = FastScorer(pipe)
+        X = pipe.named_steps["features"].transform(normed)
+        assert abs(X - fast.features(normed)).max() < 1e-12
+        expected = pipe.named_steps["clf"].predict_proba(X)
+        assert np.abs(expected - fast.predict_proba_features(fast.features(normed))).max() < 1e-9

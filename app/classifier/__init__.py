@@ -11,11 +11,13 @@ from ._bundle import (
     save_bundle,
     set_active,
 )
+from ._fast import FastScorer
 from ._pipeline import build_pipeline, linear_model
 from ._verdict import VERDICTS, decide, decide_many
 
 __all__ = [
     "ARTEFACT",
+    "FastScorer",
     "ModelBundle",
     "ModelError",
     "VERDICTS",
