@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, ge=1, description="Longest message text, in characters.")
     max_batch: int = Field(1000, ge=1, description="Most messages in one batch request.")
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+    worker_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Handlers each worker runs at once (CPU-bound: keep it near the core count).",
+    )
     max_upload_bytes: int = Field(
         50 * 1024 * 1024, ge=1024, description="Largest chat-log upload to /v1/chatlogs/score."
     )

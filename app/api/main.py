@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
@@ -85,6 +86,9 @@ def open_store(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging(settings.log_level)
+    # Classifying is CPU-bound Python: dozens of threads fighting over the GIL serve fewer
+    # requests than a few taking turns, so each worker runs at most this many handlers at once.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     try:
         await run_in_threadpool(open_store, app)
     except Exception as exc:  # classifying needs no database: serve, and let /readyz say it
