@@ -29,11 +29,11 @@ def _tfidf(m: sp.csr_matrix, tf: TfidfTransformer) -> sp.csr_matrix:
     if tf.use_idf:
         m.data *= tf.idf_[m.indices]
     if tf.norm == "l2":
-        sq = np.add.reduceat(m.data**2, m.indptr[:-1]) if m.nnz else np.zeros(m.shape[0])
-        sq[np.diff(m.indptr) == 0] = 0.0
-        norms = np.sqrt(sq)
-        norms[norms == 0] = 1.0
-        m.data /= np.repeat(norms, np.diff(m.indptr))
+        per_row = np.diff(m.indptr)
+        rows = np.repeat(np.arange(m.shape[0]), per_row)
+        norms = np.sqrt(np.bincount(rows, weights=m.data**2, minlength=m.shape[0]))
+        norms[norms == 0] = 1.0  # empty rows (no known n-gram) stay empty
+        m.data /= np.repeat(norms, per_row)
     elif tf.norm is not None:
         raise ValueError("unsupported norm")
     return m
