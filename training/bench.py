@@ -385,6 +385,7 @@ BENCHES = {
     "score": bench_score,
     "chatlogs": bench_chatlogs,
     "entities": bench_entities,
+    "bulk": bench_bulk,
 }
 
 
