@@ -462,20 +462,9 @@ def sessions(tmp_path):
     engine.dispose()
 
 
-# --- the API ------------------------------------------------------------------------------------
-# Keys for the API tests only. The admin key is configured by its SHA-256, as in production.
-ROLE_KEYS = {
-    "reader": "reader-key-0123456789abcdef",
-    "analyst": "analyst-key-0123456789abcdef",
-    "admin": "admin-key-0123456789abcdef",
-}
-
-
-def role_keys_setting() -> str:
-    import hashlib
-
-    admin_hash = hashlib.sha256(ROLE_KEYS["admin"].encode()).hexdigest()
-    return f"reader:{ROLE_KEYS['reader']},analyst:{ROLE_KEYS['analyst']},admin:sha256:{admin_hash}"
+# The retrain tests' names for the API keys above (one set of keys for every API test).
+ROLE_KEYS = API_KEYS
+role_keys_setting = api_keys_setting
 
 
 def bearer(role: str) -> dict[str, str]:
