@@ -38,7 +38,7 @@ class Classifier:
         self.classes = bundle.classes
         self.thresholds = bundle.thresholds
         self._scams = set(scam_labels())
-        self._fast = FastScorer(bundle.pipeline)
+        self.fast = FastScorer(bundle.pipeline)
         self.patterns = _pattern_library()
         self.similar = None
         index_path = bundle.path / "similar.npz"
@@ -61,8 +61,8 @@ class Classifier:
             return []
         # features once for the batch: the classifier and the explanation read the same rows;
         # the fast scorer is the pipeline's own arithmetic without per-call overhead
-        X = self._fast.features(normed)
-        P = self._fast.predict_proba_features(X)
+        X = self.fast.features(normed)
+        P = self.fast.predict_proba_features(X)
         out = decide_many(P, self.classes, self._scams, self.thresholds)
         X = X.tocsr() if explain else None
         for i, (n, v) in enumerate(zip(normed, out, strict=True)):

@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline
 
 from app.features import HashedNgrams
 
+from ._pipeline import linear_model
+
 __all__ = ["FastScorer"]
 
 
@@ -59,16 +61,30 @@ class FastScorer:
                 self._blocks.append(("ngrams", steps[0], steps[1], w))
             else:
                 self._blocks.append(("other", trans, None, w))
+        # One copy of the linear weights, transposed and C-contiguous (sparse @ dense.T would copy
+        # 40 MB every call). The fitted estimator is given a view of the same memory, so the
+        # pipeline, this scorer and the explanation read one array, not three.
+        model = linear_model(pipeline)
+        self.coef_t: np.ndarray | None = None
+        self.coef_classes: list = []
+        if hasattr(model, "coef_"):
+            self.coef_t = np.ascontiguousarray(np.asarray(model.coef_, dtype=np.float64).T)
+            model.coef_ = self.coef_t.T
+            self.coef_classes = list(model.classes_)
         clf = pipeline.named_steps["clf"]
         self._proba = None
         cal = getattr(clf, "calibrated_classifiers_", None)
-        if cal and len(cal) == 1 and cal[0].method == "sigmoid" and hasattr(cal[0].estimator, "coef_"):
+        if (
+            cal
+            and len(cal) == 1
+            and cal[0].method == "sigmoid"
+            and cal[0].estimator is model
+            and self.coef_t is not None
+        ):
             c = cal[0]
-            est = c.estimator
-            order = np.searchsorted(np.asarray(c.classes), np.asarray(est.classes_))
-            # stored transposed and contiguous: sparse @ dense.T would copy 30 MB every call
-            self._coef_t = np.ascontiguousarray(np.asarray(est.coef_, dtype=np.float64).T)
-            self._intercept = np.asarray(est.intercept_, dtype=np.float64)
+            order = np.searchsorted(np.asarray(c.classes), np.asarray(model.classes_))
+            self._coef_t = self.coef_t
+            self._intercept = np.asarray(model.intercept_, dtype=np.float64)
             self._a = np.array([cal_.a_ for cal_ in c.calibrators], dtype=np.float64)
             self._b = np.array([cal_.b_ for cal_ in c.calibrators], dtype=np.float64)
             self._order = order

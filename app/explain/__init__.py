@@ -3,9 +3,6 @@ with spans into the original text, a summary of why, advice, and similar known s
 
 from __future__ import annotations
 
-import numpy as np
-
-from app.classifier import linear_model
 from app.features import pattern_hits
 from app.text import NormalizedText
 
@@ -42,18 +39,6 @@ def _pattern_dicts(n: NormalizedText, hits) -> list[dict]:
     return sorted(out, key=lambda p: -p["weight"])
 
 
-_COEF: dict[int, np.ndarray] = {}
-
-
-def _coef(pipe) -> np.ndarray | None:
-    """The linear model's weights as one C-contiguous array (cached per fitted pipeline)."""
-    key = id(pipe)
-    if key not in _COEF:
-        model = linear_model(pipe)
-        _COEF[key] = np.ascontiguousarray(model.coef_, dtype=np.float64) if hasattr(model, "coef_") else None
-    return _COEF[key]
-
-
 def explain(classifier, n: NormalizedText, verdict: dict, x_row=None) -> None:
     """Add ``explanation`` and ``advice`` to ``verdict`` (in place).
 
@@ -68,13 +53,12 @@ def explain(classifier, n: NormalizedText, verdict: dict, x_row=None) -> None:
     flags = red_flags(n)
     pipe = classifier.bundle.pipeline
     target = verdict["scam_type"] if verdict["verdict"] in ("scam", "suspicious") else verdict["label"]
-    classes = list(pipe.classes_)
-    coef = _coef(pipe)
+    fast = classifier.fast  # holds the model's one copy of the weights, one column per class
     terms: list[dict] = []
-    if coef is not None and target in classes:
+    if fast.coef_t is not None and target in fast.coef_classes:
         if x_row is None:
-            x_row = pipe.named_steps["features"].transform([n])
-        terms = top_terms(pipe, coef[classes.index(target)], n, x_row)
+            x_row = fast.features([n])
+        terms = top_terms(pipe, fast.coef_t[:, fast.coef_classes.index(target)], n, x_row)
     index = getattr(classifier, "similar", None)
     similar = index.query(n) if index is not None and verdict["verdict"] != "safe" else []
     summary = summarize(verdict, patterns, flags, similar)

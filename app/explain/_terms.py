@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 
@@ -21,12 +22,13 @@ def _width(trans) -> int:
     return int(width) if width is not None else len(trans.get_feature_names_out())
 
 
-_LAYOUT: dict[int, list] = {}
+# per fitted pipeline; an entry goes with its pipeline (a swapped-out model leaves nothing here)
+_LAYOUT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _channels(pipeline):
     """(name, HashedNgrams, column offset, weight) for each n-gram channel (cached per pipeline)."""
-    key = id(pipeline)
+    key = pipeline
     if key not in _LAYOUT:
         union = pipeline.named_steps["features"]
         weights = union.transformer_weights or {}
