@@ -408,22 +408,13 @@ def serve(
     except ModelError as exc:
         _fail(str(exc))
     _prepare_multiprocess_metrics(workers)
-    import uvicorn
+    from app.api.server import run
 
     typer.echo(
         f"canhgiac: serving model {version} on http://{host}:{port} (docs: /docs), {workers} worker(s)",
         err=True,
     )
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        access_log=False,  # the app writes its own access log, without message text
-        log_level=settings.log_level.lower(),
-        server_header=False,
-    )
+    run(host, port, workers, settings.log_level, reload=reload)
 
 
 # --- cases, retraining and model versions (app/cli_retrain.py) -----------------------------------

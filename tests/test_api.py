@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -200,6 +201,33 @@ def test_api_model_swap_is_seen_by_the_next_request(api, small_classifier):
         assert api.post("/v1/classify", json={"text": LEGIT}).json()["model_version"] == "vtest-2"
     finally:
         holder.swap(small_classifier)
+
+
+def test_api_worker_forked_with_a_stale_preloaded_model_serves_the_active_one(small_classifier, tmp_path):
+    """``canhgiac serve --workers N`` loads the model before forking; a worker forked after a
+    promotion (e.g. to replace one that died) must answer with the version ACTIVE names."""
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+    from app.classifier import save_bundle, set_active
+    from app.settings import load_settings
+
+    models = tmp_path / "models"
+    meta = json.loads((small_classifier.bundle.path / "meta.json").read_text(encoding="utf-8"))
+    for version in ("vtest-1", "vtest-2"):
+        save_bundle(small_classifier.bundle.pipeline, dict(meta), models, version)
+    set_active(models, "vtest-2")
+    settings = load_settings(
+        model_dir=models, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", rate_limit_per_minute=0
+    )
+    app = create_app(settings)
+    app.state.holder.swap(small_classifier)  # what the arbiter loaded: vtest-1
+    app.state.preloaded = True
+    with TestClient(app) as client:
+        assert client.get("/v1/model").json()["version"] == "vtest-2"
+        r = client.post("/v1/classify", json={"text": LEGIT})
+        assert r.json()["model_version"] == "vtest-2"
+        assert 'canhgiac_model_info{version="vtest-2"} 1.0' in client.get("/metrics").text
 
 
 def test_api_openapi_has_vietnamese_examples_and_problem_errors(api):
@@ -807,6 +835,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _child_pids(pid: int) -> set[int]:
+    """The live child processes of ``pid``, read from /proc."""
+    out = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(entry))
+    return out
+
+
 def _serve_env(small_model_dir: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGIAC_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -892,10 +936,22 @@ def test_api_real_uvicorn_server(small_model_dir, tmp_path):
                     )
                 )
                 assert float(line.rsplit(" ", 1)[1]) == 4.0
+                # the workers were forked from the process that loaded the model; one that
+                # dies is replaced and the service goes on answering
+                workers = sorted(_child_pids(proc.pid))
+                assert len(workers) == 2, workers
+                os.kill(workers[0], signal.SIGKILL)
+                deadline = time.monotonic() + 60
+                while len(_child_pids(proc.pid) - {workers[0]}) < 2:
+                    assert time.monotonic() < deadline, "the dead worker was not replaced"
+                    time.sleep(0.2)
+                for _ in range(6):
+                    r = client.post("/v1/classify", json={"text": secret, "channel": "sms"})
+                    assert r.status_code == 200 and r.json()["model_version"] == "vtest-1"
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     output = log_path.read_text(encoding="utf-8", errors="replace")
     assert "QX-5521" not in output
     access = [json.loads(ln) for ln in output.splitlines() if '"canhgiac.access"' in ln]
-    assert sum(1 for a in access if a["route"] == "/v1/classify" and a["status"] == 200) == 4
+    assert sum(1 for a in access if a["route"] == "/v1/classify" and a["status"] == 200) == 10

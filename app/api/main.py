@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.classifier import active_version
 from app.settings import Settings, get_settings
 from app.web import router as web_router
 from app.web import static_app
@@ -93,8 +94,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(open_store, app)
     except Exception as exc:  # classifying needs no database: serve, and let /readyz say it
         log.error("the database is not ready (%s); case and model endpoints answer 503", type(exc).__name__)
-    if app.state.holder.get() is None:
+    current = app.state.holder.get()
+    if current is None:
         await run_in_threadpool(load_model, app)
+    elif getattr(app.state, "preloaded", False):  # loaded before gunicorn forked this worker
+        try:
+            stale = active_version(settings.model_dir) != current.version
+        except Exception:  # ACTIVE unreadable for a moment: serve what we have, the watcher retries
+            stale = False
+        if stale:  # a promotion happened after the arbiter loaded it
+            await run_in_threadpool(load_model, app)
+        else:
+            metrics.set_model_version(current.version)
     watcher = None
     if settings.model_poll_seconds > 0:
         watcher = asyncio.create_task(

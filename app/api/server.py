@@ -1,0 +1,109 @@
+"""Running the API: one uvicorn process, or several workers that share one loaded model.
+
+``canhgiac serve --workers 1`` runs uvicorn in the calling process. With more workers a plain
+``uvicorn --workers N`` would start N fresh interpreters, each importing numpy, scikit-learn
+and FastAPI and loading the model on its own: about 300 MB each, plus a supervisor that had
+imported everything too. Instead, with ``--workers N`` (N > 1) gunicorn's arbiter imports the
+app and loads the active model ONCE, then forks the workers, which run uvicorn's event loop
+(``uvicorn_worker.UvicornWorker``). Forked workers share those pages copy-on-write: the weight
+arrays are never written, and ``gc.freeze()`` keeps the garbage collector from touching the
+objects made before the fork. gunicorn also restarts a worker that dies, which the plain
+uvicorn supervisor does less carefully.
+
+A worker still follows ``model/ACTIVE`` on its own (``app.api.watcher``): a promotion swaps the
+model in each worker, and a worker forked later loads the active version before it answers if
+the preloaded one is stale (``app.api.main.lifespan``).
+
+uvloop and httptools are used when installed (they are dependencies): the event loop and the
+HTTP parser are then C code, and uvloop sets TCP_NODELAY on every connection, so a response is
+not held back by Nagle's algorithm waiting for a delayed ACK (40 ms on Linux).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+from uvicorn_worker import UvicornWorker
+
+__all__ = ["Worker", "preloaded_app", "run"]
+
+log = logging.getLogger("canhgiac.api")
+
+
+class Worker(UvicornWorker):
+    """uvicorn in a gunicorn worker, set up as ``canhgiac serve`` sets up uvicorn."""
+
+    CONFIG_KWARGS: dict[str, Any] = {
+        "loop": "auto",
+        "http": "auto",
+        "access_log": False,  # the app writes its own access log, without message text
+        "server_header": False,
+        "lifespan": "on",
+    }
+
+
+def preloaded_app():
+    """The ASGI app with the active model already loaded, for forking (gunicorn ``preload_app``)."""
+    from app.main import app
+    from app.service import Classifier
+
+    classifier = Classifier.from_dir(app.state.settings.model_dir)
+    classifier.classify("Tin nhắn khởi động.")  # build lazy tables now, so the workers share them
+    app.state.holder.swap(classifier)
+    app.state.preloaded = True
+    gc.collect()
+    gc.freeze()  # objects made so far stay out of the collector: their pages stay shared
+    return app
+
+
+def _child_exit(server, worker) -> None:
+    """gunicorn hook in the arbiter: a worker ended (or died); drop its live metrics."""
+    from . import metrics
+
+    metrics.mark_process_dead(worker.pid)
+
+
+def run(host: str, port: int, workers: int, log_level: str, reload: bool = False) -> None:
+    """Serve until stopped (SIGTERM / Ctrl-C: graceful, requests in flight finish)."""
+    if workers <= 1 or reload:
+        import uvicorn
+
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            reload=reload,
+            access_log=False,
+            log_level=log_level.lower(),
+            server_header=False,
+        )
+        return
+
+    from gunicorn.app.base import BaseApplication
+
+    class _Prefork(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+                "workers": workers,
+                "worker_class": f"{Worker.__module__}.{Worker.__qualname__}",
+                "preload_app": True,
+                "timeout": 120,  # a worker silent this long is restarted (model loads take ~1 s)
+                "graceful_timeout": 30,
+                "keepalive": 5,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": log_level.lower(),
+                "proc_name": "canhgiac",
+                "child_exit": _child_exit,
+                "forwarded_allow_ips": "127.0.0.1",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return preloaded_app()
+
+    _Prefork().run()
