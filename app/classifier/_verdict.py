@@ -39,4 +39,39 @@ def decide(probs: dict[str, float], scam_labels: set[str], thresholds: dict[str,
 
 
 def decide_many(P: np.ndarray, classes: list[str], scam_labels: set[str], thresholds: dict) -> list[dict]:
-    return [decide(dict(zip(classes, row, strict=True)), scam_labels, thresholds) for row in P]
+    """:func:`decide` for each row of ``P`` (columns in ``classes`` order), vectorized."""
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2 or not len(P):
+        return [decide(dict(zip(classes, row, strict=True)), scam_labels, thresholds) for row in P]
+    scam_cols = [i for i, c in enumerate(classes) if c in scam_labels]
+    if not scam_cols:
+        return [decide(dict(zip(classes, row, strict=True)), scam_labels, thresholds) for row in P]
+    # the same sums and comparisons as decide(), in the same order of addition
+    risk = np.zeros(len(P))
+    for i in scam_cols:
+        risk = risk + P[:, i]
+    scam_type = [classes[scam_cols[j]] for j in np.argmax(P[:, scam_cols], axis=1)]
+    spam = P[:, classes.index("spam")] if "spam" in classes else np.zeros(len(P))
+    legit = P[:, classes.index("legit")] if "legit" in classes else np.zeros(len(P))
+    rounded = np.round(P, 4).tolist()
+    risk_out = np.round(np.clip(risk, 0.0, 1.0), 4).tolist()
+    out = []
+    for r in range(len(P)):
+        benign = "spam" if spam[r] > legit[r] else "legit"
+        if risk[r] >= thresholds["scam"]:
+            verdict, label = "scam", scam_type[r]
+        elif risk[r] >= thresholds["suspicious"]:
+            verdict, label = "suspicious", benign
+        else:
+            verdict, label = ("spam" if benign == "spam" else "safe"), benign
+        out.append(
+            {
+                "verdict": verdict,
+                "label": label,
+                "is_scam": verdict == "scam",
+                "risk_score": risk_out[r],
+                "scam_type": scam_type[r],
+                "probabilities": dict(zip(classes, rounded[r], strict=True)),
+            }
+        )
+    return out
