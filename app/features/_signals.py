@@ -37,6 +37,27 @@ SIGNAL_NAMES = (
 )  # fmt: skip
 
 
+_COL = {name: i for i, name in enumerate(SIGNAL_NAMES)}
+_URL_COL = {name[len("url_") :]: i for name, i in _COL.items() if name.startswith("url_")}
+_LOG_COLS = tuple(
+    _COL[k] for k in ("n_url", "n_email", "n_phone", "n_bank_account", "n_money", "n_otp", "n_handle")
+)
+_C_SHORT, _C_FOREIGN, _C_HOTLINE, _C_MONEY = (
+    _COL["url_shortener"],
+    _COL["phone_foreign"],
+    _COL["phone_hotline"],
+    _COL["money_max"],
+)
+_C_DISGUISE, _C_LEET, _C_SPACED, _C_FANCY, _C_INVISIBLE = (
+    _COL["disguise"],
+    _COL["leet"],
+    _COL["spaced"],
+    _COL["fancy"],
+    _COL["invisible"],
+)
+_C_LENGTH, _C_UPPER, _C_EXCLAIM = _COL["length"], _COL["upper_ratio"], _COL["exclaim"]
+
+
 def url_flags(host: str, url: str) -> dict[str, bool]:
     """Flags for one link: suspicious TLD, shortener, raw IP, APK, messaging, look-alike, official."""
     tld = host.rsplit(".", 1)[-1] if "." in host else ""
@@ -51,22 +72,22 @@ def url_flags(host: str, url: str) -> dict[str, bool]:
     }
 
 
-_LETTER = re.compile(r"[^\W\d_]")
+_ALPHA = np.array([chr(i).isalpha() for i in range(0x10000)], dtype=bool)  # 4 ms at import
 
 
-def _count_letters(text: str) -> int:
-    """``sum(c.isalpha() for c in text)``, counted in C."""
-    return _LETTER.subn("", text)[1]
-
-
-def _count_upper(text: str) -> int:
-    """The number of upper-case letters (those ``lower()`` changes), counted in NumPy."""
-    lower = text.lower()
-    if len(lower) != len(text):  # a few letters lower-case to two characters: count one by one
-        return sum(c.isupper() for c in text if c.isalpha())
+def _letters_and_upper(text: str) -> tuple[int, int]:
+    """``(letters, upper-case letters)`` of ``text``, counted in NumPy (a per-character loop
+    in Python cost a tenth of the whole scoring time)."""
+    if not text:
+        return 0, 0
     a = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lower = text.lower()
+    if int(a.max()) > 0xFFFF or len(lower) != len(text):  # rare: astral letters, İ -> i̇
+        letters = [c for c in text if c.isalpha()]
+        return len(letters), sum(c.isupper() for c in letters)
+    mask = _ALPHA[a]
     b = np.frombuffer(lower.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return int(np.count_nonzero(a != b))
+    return int(np.count_nonzero(mask)), int(np.count_nonzero(mask & (a != b)))
 
 
 class SignalFeatures(TransformerMixin, BaseEstimator):
@@ -80,38 +101,42 @@ class SignalFeatures(TransformerMixin, BaseEstimator):
         return np.array([f"sig__{n}" for n in SIGNAL_NAMES], dtype=object)
 
     def transform(self, X: list[NormalizedText]):
-        out = np.zeros((len(X), len(SIGNAL_NAMES)), dtype=np.float64)
-        idx = {n: i for i, n in enumerate(SIGNAL_NAMES)}
-        for r, n in enumerate(X):
-            row = out[r]
+        # rows built as Python lists (cheaper than item assignment into a NumPy row)
+        width = len(SIGNAL_NAMES)
+        rows = []
+        for n in X:
+            row = [0.0] * width
             money = 0.0
             for e in n.entities:
-                row[idx["n_" + e.kind]] += 1
+                row[_COL["n_" + e.kind]] += 1
                 if e.kind == "url":
                     for flag, on in url_flags(e.attrs.get("host", ""), e.value).items():
                         if on:
-                            row[idx["url_" + flag]] = 1
+                            row[_URL_COL[flag]] = 1.0
                     if e.attrs.get("shortener"):
-                        row[idx["url_shortener"]] = 1
+                        row[_C_SHORT] = 1.0
                 elif e.kind == "phone":
                     if e.attrs.get("country") == "foreign":
-                        row[idx["phone_foreign"]] = 1
+                        row[_C_FOREIGN] = 1.0
                     elif e.attrs.get("type") == "hotline":
-                        row[idx["phone_hotline"]] = 1
+                        row[_C_HOTLINE] = 1.0
                 elif e.kind == "money" and e.attrs.get("amount"):
                     money = max(money, float(e.attrs["amount"]))
-            for k in ("n_url", "n_email", "n_phone", "n_bank_account", "n_money", "n_otp", "n_handle"):
-                row[idx[k]] = math.log1p(row[idx[k]])
-            row[idx["money_max"]] = math.log10(money + 1) / 10
+            for k in _LOG_COLS:
+                if row[k]:
+                    row[k] = math.log1p(row[k])
+            row[_C_MONEY] = math.log10(money + 1) / 10
             d = n.disguise
-            row[idx["disguise"]] = min(n.disguise_score, 2.0)
-            row[idx["leet"]] = min(d["leet"], 5) / 5
-            row[idx["spaced"]] = min(d["spaced"], 3) / 3
-            row[idx["fancy"]] = 1.0 if d["fancy"] else 0.0
-            row[idx["invisible"]] = 1.0 if d["invisible"] else 0.0
-            row[idx["length"]] = math.log1p(len(n.raw)) / 8
-            letters = _count_letters(n.clean)
+            row[_C_DISGUISE] = min(n.disguise_score, 2.0)
+            row[_C_LEET] = min(d["leet"], 5) / 5
+            row[_C_SPACED] = min(d["spaced"], 3) / 3
+            row[_C_FANCY] = 1.0 if d["fancy"] else 0.0
+            row[_C_INVISIBLE] = 1.0 if d["invisible"] else 0.0
+            row[_C_LENGTH] = math.log1p(len(n.raw)) / 8
+            letters, upper = _letters_and_upper(n.clean)
             if letters:
-                row[idx["upper_ratio"]] = _count_upper(n.clean) / letters
-            row[idx["exclaim"]] = min(n.clean.count("!"), 5) / 5
+                row[_C_UPPER] = upper / letters
+            row[_C_EXCLAIM] = min(n.clean.count("!"), 5) / 5
+            rows.append(row)
+        out = np.array(rows, dtype=np.float64).reshape(len(X), width)
         return sp.csr_matrix(out)
