@@ -1,12 +1,16 @@
-"""One scan finds every cue literal in a message: a trie-shaped regex over all needles.
+"""One scan finds every cue literal in a message: Aho-Corasick over all needles.
 
-Testing each cue's literals with ``in`` costs a substring search per literal (about 1,000 a
-message). Instead one regex, built as a trie so that each position tries only the letters
-that can follow, reports the longest literal starting at every position; the literals that
-are prefixes of a found one are present too. Most literals follow a ``\\b`` in their cue, so
-they are looked for only where a word starts, which skips four positions in five. The result
-is every literal present (and perhaps a few more, never fewer), and each cue then needs only
-set look-ups.
+Testing each cue's literals with ``in`` costs a substring search per literal (about 1,300 a
+message). Instead an Aho-Corasick automaton (``pyahocorasick``, C) finds every occurrence of
+every literal in one pass over the text, and each cue then needs only set look-ups.
+
+Most literals follow a ``\\b`` in their cue, so they count only where a word starts (the
+character before is not ``[a-z0-9_]``). Rather than check each hit in Python, the text and
+those literals are both *marked*: a ``\\x01`` is put before every character that starts a
+word (the first one included). A marked literal then occurs in the marked text exactly where
+the literal occurs at a word start, because each mark depends only on the character before
+it, which lies inside the match. Literals that may start inside a word ("anywhere") are
+looked for in the plain text. The result is exactly the set of literals present.
 """
 
 from __future__ import annotations
@@ -14,7 +18,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import ahocorasick
+
 __all__ = ["NeedleIndex"]
+
+_MARK = "\x01"
+_WORD_START = re.compile(r"(?<![a-z0-9_])")  # an empty match at every position a \b word can start
+
+
+def _mark(text: str) -> str:
+    return _WORD_START.sub(_MARK, text)
+
+
+def _automaton(words: dict[str, str]) -> ahocorasick.Automaton | None:
+    if not words:
+        return None
+    auto = ahocorasick.Automaton()
+    for key, needle in words.items():
+        auto.add_word(key, needle)
+    auto.make_automaton()
+    return auto
 
 
 class NeedleIndex:
@@ -24,44 +47,14 @@ class NeedleIndex:
         """``needles`` start where a word starts; ``anywhere`` ones may start inside a word."""
         mid = set(anywhere)
         at_word = set(needles) - mid
-        known = at_word | mid
-        self._closure: dict[str, frozenset[str]] = {
-            w: frozenset(w[:i] for i in range(1, len(w) + 1) if w[:i] in known) for w in known
-        }
-        self._scans = []
-        if at_word:
-            # (?<![a-z0-9_]) lets through every position where a cue's \b can hold
-            self._scans.append(re.compile(r"(?<![a-z0-9_])(?=(" + _trie(sorted(at_word)) + "))"))
-        if mid:
-            self._scans.append(re.compile("(?=(" + _trie(sorted(mid)) + "))"))
+        self._at_word = _automaton({_mark(w): w for w in at_word if w})
+        self._anywhere = _automaton({w: w for w in mid if w})
 
     def present(self, text: str) -> set[str]:
-        """Every needle that occurs in ``text`` (a superset is possible, never a subset)."""
+        """Every needle that occurs in ``text`` (at a word start, unless it may occur anywhere)."""
         out: set[str] = set()
-        closure = self._closure
-        for rx in self._scans:
-            for found in set(rx.findall(text)):
-                out |= closure[found]
+        if self._at_word is not None:
+            out.update(needle for _, needle in self._at_word.iter(_mark(text)))
+        if self._anywhere is not None:
+            out.update(needle for _, needle in self._anywhere.iter(text))
         return out
-
-
-def _trie(words: list[str]) -> str:
-    root: dict = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _node(root)
-
-
-def _node(node: dict) -> str:
-    # greedy optional groups: at each position the longest needle wins, shorter ones that
-    # are its prefixes are added back by the closure
-    alts = [re.escape(ch) + _node(child) for ch, child in sorted(node.items()) if ch]
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    if "" in node:
-        return "(?:" + body + ")?"
-    return body
