@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from operator import itemgetter
 
 import ahocorasick
 
 __all__ = ["NeedleIndex"]
 
 _MARK = "\x01"
+_second = itemgetter(1)  # (end, needle) -> needle
 _WORD_START = re.compile(r"(?<![a-z0-9_])")  # an empty match at every position a \b word can start
 
 
@@ -54,7 +56,7 @@ class NeedleIndex:
         """Every needle that occurs in ``text`` (at a word start, unless it may occur anywhere)."""
         out: set[str] = set()
         if self._at_word is not None:
-            out.update(needle for _, needle in self._at_word.iter(_mark(text)))
+            out.update(map(_second, self._at_word.iter(_mark(text))))
         if self._anywhere is not None:
-            out.update(needle for _, needle in self._anywhere.iter(text))
+            out.update(map(_second, self._anywhere.iter(text)))
         return out
