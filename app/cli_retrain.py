@@ -16,7 +16,8 @@ __all__ = ["cases_app", "models_app", "retrain"]
 
 cases_app = typer.Typer(help="Labeled cases: import a file of them, export them.", no_args_is_help=True)
 models_app = typer.Typer(
-    help="Model versions: list them, activate one (roll back or forward).", no_args_is_help=True
+    help="Model versions: list them, activate one (roll back or forward), prune rejected ones.",
+    no_args_is_help=True,
 )
 IMPORT_CHUNK = 1000
 EXPORT_FIELDS = ("id", "text", "label", "channel", "source", "status", "created_by", "created_at")
@@ -290,6 +291,37 @@ def models_list(
             r["promoted_by"] or "",
         )
     Console().print(table)
+
+
+@models_app.command("prune")
+def models_prune(
+    keep: int = typer.Option(
+        0, "--keep", min=0, help="Keep the folders of this many newest rejected versions."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be deleted."),
+    model_dir: Path = typer.Option(
+        None, "--model-dir", envvar="CANHGIAC_MODEL_DIR", help="Folder with model versions."
+    ),
+) -> None:
+    """Delete the folders of retrain candidates the gate rejected (never the served one); the
+    registry keeps their rows and figures."""
+    from app.classifier import ModelError
+    from app.registry import prune_rejected
+    from app.store import StoreError
+
+    settings = _settings()
+    folder = _model_dir(settings, model_dir)
+    sessions = _sessions(settings)
+    try:
+        with sessions.begin() as s:
+            gone = prune_rejected(s, folder, keep=keep, dry_run=dry_run)
+    except (StoreError, ModelError, OSError) as exc:
+        _fail(str(exc))
+    verb = "would delete" if dry_run else "deleted"
+    if not gone:
+        typer.echo(f"no rejected model folders to delete in {folder}")
+    for version in gone:
+        typer.echo(f"{verb} {folder / version}")
 
 
 @models_app.command("activate")

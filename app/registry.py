@@ -10,6 +10,7 @@ caller commits. Should the process die between the two, the next sync follows th
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ from app.classifier import ModelError, active_version, list_versions, load_bundl
 from app.store import Conflict, Invalid, NotFound, repo
 from app.store.models import ModelVersion
 
-__all__ = ["VERSION_RE", "summary_metrics", "register_meta", "sync_registry", "activate", "check_version"]
+__all__ = [
+    "VERSION_RE",
+    "summary_metrics",
+    "register_meta",
+    "sync_registry",
+    "activate",
+    "check_version",
+    "prune_rejected",
+]
 
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -150,3 +159,42 @@ def activate(
     mv = repo.set_active_model(session, version, promoted_by=by, note=note)
     set_active(model_dir, version)
     return mv
+
+
+def prune_rejected(
+    session: Session, model_dir: str | Path, *, keep: int = 0, dry_run: bool = False
+) -> list[str]:
+    """Delete the folders of versions the gate rejected, but the ``keep`` newest; the caller commits.
+
+    Every retrain writes a full model (about 14 MB) even when the gate rejects it, so that the
+    rejection can be inspected; this frees the disk afterwards. The folder of the version
+    ``ACTIVE`` names is never deleted (an operator may serve a rejected version on purpose),
+    nor any version not marked rejected. The registry row stays, with a note, so the history
+    of retrains and their figures is kept.
+
+    Returns
+    -------
+    list[str]
+        The versions whose folders were (or, with ``dry_run``, would be) deleted, newest first.
+    """
+    if keep < 0:
+        raise Invalid("keep", "must be 0 or more")
+    model_dir = Path(model_dir)
+    sync_registry(session, model_dir)
+    try:
+        serving = active_version(model_dir)
+    except ModelError:
+        serving = None
+    rejected = [
+        m
+        for m in repo.list_models(session, status="rejected")
+        if m.version != serving and VERSION_RE.fullmatch(m.version) and (model_dir / m.version).is_dir()
+    ]
+    victims = rejected[keep:]
+    if not dry_run:
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        for m in victims:
+            shutil.rmtree(model_dir / check_version(m.version))
+            m.note = f"{m.note}; files pruned {stamp}" if m.note else f"files pruned {stamp}"
+        session.flush()
+    return [m.version for m in victims]

@@ -423,6 +423,49 @@ def test_cli_models_list_and_activate(cli_env):
     assert "vtest-1" in run_cli("models", "list").output
 
 
+def test_cli_models_prune_deletes_rejected_folders_but_keeps_history_and_the_served_one(cli_env, db_url):
+    import shutil
+
+    from app.classifier import set_active
+    from app.store import make_engine, session_factory
+    from app.store.models import ModelVersion
+
+    folder = cli_env
+    for version, day in (("vtest-3", "02"), ("vtest-4", "03")):
+        shutil.copytree(folder / "vtest-1", folder / version)
+        meta = json.loads((folder / version / "meta.json").read_text(encoding="utf-8"))
+        meta.update(version=version, created=f"2026-12-{day}T00:00:00+00:00")
+        (folder / version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert run_cli("models", "list").exit_code == 0  # registers them
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as s:
+        for version in ("vtest-3", "vtest-4"):
+            s.get(ModelVersion, version).status = "rejected"
+    engine.dispose()
+
+    r = run_cli("models", "prune", "--keep", "1", "--dry-run")
+    assert (
+        r.exit_code == 0
+        and "would delete" in r.output
+        and "vtest-3" in r.output
+        and "vtest-4" not in r.output
+    )
+    assert (folder / "vtest-3").is_dir()
+    r = run_cli("models", "prune", "--keep", "1")
+    assert r.exit_code == 0, r.output
+    assert not (folder / "vtest-3").exists()
+    assert all((folder / v).is_dir() for v in ("vtest-1", "vtest-2", "vtest-4"))
+    rows = {x["version"]: x for x in json.loads(run_cli("models", "list", "--json").output)}
+    assert rows["vtest-3"]["status"] == "rejected"  # the row and its figures stay
+    assert run_cli("models", "activate", "vtest-3").exit_code == 2  # its files are gone
+
+    set_active(folder, "vtest-4")  # an operator serves a rejected version on purpose
+    r = run_cli("models", "prune")
+    assert r.exit_code == 0 and "no rejected model folders" in r.output
+    assert (folder / "vtest-4").is_dir()
+    assert run_cli("models", "prune", "--keep", "-1").exit_code == 2
+
+
 def test_cli_retrain_refuses_while_a_job_runs(cli_env, db_url):
     from app.store import make_engine, repo, session_factory
 
