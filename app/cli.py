@@ -411,10 +411,13 @@ def serve(
     from app.api.server import run
 
     typer.echo(
-        f"canhgiac: serving model {version} on http://{host}:{port} (docs: /docs), {workers} worker(s)",
+        f"canhgiac: starting with model {version} on http://{host}:{port} (docs: /docs), {workers} worker(s)",
         err=True,
     )
-    run(host, port, workers, settings.log_level, reload=reload)
+    try:
+        run(host, port, workers, settings.log_level, reload=reload)
+    except ModelError as exc:  # the model named by ACTIVE cannot be loaded
+        _fail(str(exc))
 
 
 # --- cases, retraining and model versions (app/cli_retrain.py) -----------------------------------

@@ -890,6 +890,25 @@ def test_cli_serve_refuses_a_missing_model(small_model_dir, tmp_path):
     assert out.returncode == 2 and b"ACTIVE" in out.stderr and b"Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cli_serve_refuses_a_damaged_model_in_one_line(small_model_dir, tmp_path, workers):
+    import shutil
+
+    models = Path(shutil.copytree(small_model_dir, tmp_path / "models"))
+    with open(models / "vtest-1" / "model.joblib", "ab") as fh:
+        fh.write(b"tampered")
+    env = _serve_env(small_model_dir, tmp_path, CANHGIAC_MODEL_DIR=str(models))
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(_free_port()), "--workers", workers],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert out.returncode != 0
+    assert b"checksum mismatch" in out.stderr and b"Traceback" not in out.stderr
+
+
 @pytest.mark.slow
 def test_api_real_uvicorn_server(small_model_dir, tmp_path):
     """``canhgiac serve`` with 2 workers on a free loopback port, as an operator runs it."""

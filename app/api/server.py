@@ -70,8 +70,10 @@ def run(host: str, port: int, workers: int, log_level: str, reload: bool = False
     if workers <= 1 or reload:
         import uvicorn
 
+        # One process: load the model here, so a damaged one is a one-line error before the
+        # server starts (``--reload`` needs the import string and loads it in lifespan).
         uvicorn.run(
-            "app.main:app",
+            "app.main:app" if reload else preloaded_app(),
             host=host,
             port=port,
             reload=reload,
