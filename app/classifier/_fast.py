@@ -83,7 +83,6 @@ class FastScorer:
         ):
             c = cal[0]
             order = np.searchsorted(np.asarray(c.classes), np.asarray(model.classes_))
-            self._coef_t = self.coef_t
             self._intercept = np.asarray(model.intercept_, dtype=np.float64)
             self._a = np.array([cal_.a_ for cal_ in c.calibrators], dtype=np.float64)
             self._b = np.array([cal_.b_ for cal_ in c.calibrators], dtype=np.float64)
@@ -103,7 +102,7 @@ class FastScorer:
         """What ``pipeline.named_steps["clf"].predict_proba(X)`` returns."""
         if not self._proba:
             return self.pipeline.named_steps["clf"].predict_proba(X)
-        D = np.asarray(X @ self._coef_t) + self._intercept
+        D = np.asarray(X @ self.coef_t) + self._intercept
         if D.ndim == 1:
             D = D.reshape(-1, 1)
         P = np.zeros((X.shape[0], self._n_classes))
