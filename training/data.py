@@ -327,7 +327,10 @@ def load_rows(config: dict) -> tuple[list[Row], list[Row]]:
     heldout: list[Row] = []
     for h in d.get("heldout", []):
         if _path(h).exists():
-            heldout += load_labeled_file(_path(h), origin="heldout")
+            part = load_labeled_file(_path(h), origin="heldout")
+            for r in part:  # figures are also reported per held-out file
+                r.meta["file"] = _path(h).stem
+            heldout += part
     return rows, heldout
 
 

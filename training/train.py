@@ -109,6 +109,10 @@ def train(
     evaluations = {"test": evaluate_rows(pipe, parts["test"], thresholds, classes)}
     if parts["heldout"]:
         evaluations["heldout"] = evaluate_rows(pipe, parts["heldout"], thresholds, classes)
+        files = sorted({r.meta.get("file") for r in parts["heldout"]} - {None})
+        for name in files if len(files) > 1 else ():  # and each held-out set on its own
+            own = [r for r in parts["heldout"] if r.meta.get("file") == name]
+            evaluations[f"heldout/{name}"] = evaluate_rows(pipe, own, thresholds, classes, worst=0)
     evaluations["val"] = evaluate_rows(pipe, parts["val"], thresholds, classes, robustness=False, worst=0)
 
     shipped = pipe
