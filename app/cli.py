@@ -418,6 +418,8 @@ def serve(
         run(host, port, workers, settings.log_level, reload=reload)
     except ModelError as exc:  # the model named by ACTIVE cannot be loaded
         _fail(str(exc))
+    except OSError as exc:  # the address is taken, or not ours to listen on
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 # --- cases, retraining and model versions (app/cli_retrain.py) -----------------------------------

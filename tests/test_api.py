@@ -851,6 +851,29 @@ def _child_pids(pid: int) -> set[int]:
     return out
 
 
+def _connections_by_pid(port: int, pids: list[int]) -> dict[int, int]:
+    """Established TCP connections to local ``port`` held by each of ``pids`` (from /proc)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as fh:
+            for line in fh.readlines()[1:]:
+                f = line.split()
+                if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":  # 01: ESTABLISHED
+                    inodes.add(f[9])
+    out = {}
+    for pid in pids:
+        held = 0
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        out[pid] = held
+    return out
+
+
 def _serve_env(small_model_dir: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGIAC_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -955,10 +978,25 @@ def test_api_real_uvicorn_server(small_model_dir, tmp_path):
                     )
                 )
                 assert float(line.rsplit(" ", 1)[1]) == 4.0
-                # the workers were forked from the process that loaded the model; one that
-                # dies is replaced and the service goes on answering
+                # the workers were forked from the process that loaded the model
                 workers = sorted(_child_pids(proc.pid))
                 assert len(workers) == 2, workers
+                # a burst of keep-alive clients is spread over both workers (each listens on
+                # its own SO_REUSEPORT socket), not taken by whichever worker wakes first: all
+                # 40 connect before any is accepted, then each sends a request
+                burst = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(40)]
+                try:
+                    ping = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+                    for s in burst:
+                        s.sendall(ping)
+                    for s in burst:
+                        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+                    per_worker = _connections_by_pid(port, workers)
+                    assert sum(per_worker.values()) >= 40 and min(per_worker.values()) >= 8, per_worker
+                finally:
+                    for s in burst:
+                        s.close()
+                # one that dies is replaced and the service goes on answering
                 os.kill(workers[0], signal.SIGKILL)
                 deadline = time.monotonic() + 60
                 while len(_child_pids(proc.pid) - {workers[0]}) < 2:
