@@ -116,6 +116,30 @@ def test_thresholds_meet_the_false_positive_target():
     assert t["suspicious"] <= t["scam"]
 
 
+def test_out_of_fold_thresholds_meet_the_target_on_rows_never_seen_by_their_scorer(small_rows):
+    from app.taxonomy import label_ids, scam_labels
+    from tests.conftest import SMALL_PARAMS
+    from training.data import load_config
+    from training.evaluate import choose_thresholds
+    from training.train import fit_pipeline, oof_risk
+
+    cfg = load_config()
+    cfg["model"].update(SMALL_PARAMS)
+    cfg["thresholds"]["fpr_origins"] = ["authored"]
+    scams = set(scam_labels())
+    risk = oof_risk(small_rows, cfg, scams)
+    assert risk.shape == (len(small_rows),) and ((risk >= 0) & (risk <= 1 + 1e-9)).all()
+    thr = choose_thresholds(risk, small_rows, cfg)
+    legit = np.array([r.label == "legit" and r.origin == "authored" for r in small_rows])
+    assert (risk[legit] >= thr["scam"]).mean() <= cfg["thresholds"]["target_fpr_scam"]
+    # out-of-fold scores are honest: a model scoring rows it was fitted on is surer of them
+    truth = np.array([r.label in scams for r in small_rows])
+    in_sample = fit_pipeline(small_rows, cfg).predict_proba([r.text for r in small_rows])
+    classes = list(label_ids())
+    in_risk = in_sample[:, [i for i, c in enumerate(sorted(classes)) if c in scams]].sum(axis=1)
+    assert risk[truth].mean() < in_risk[truth].mean()
+
+
 def test_robustness_transforms():
     assert strip_diacritics("Chuyển khoản ngay") == "Chuyen khoan ngay"
     leet = apply_leetspeak("chuyen khoan ngay cho toi", seed=1, share=1.0)
