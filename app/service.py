@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.classifier import FastScorer, ModelBundle, decide_many, load_bundle
 from app.entities import apply_to_verdict
+from app.features import pattern_hits
 from app.taxonomy import get_label, scam_labels
 from app.text import NormalizedText, normalize
 
@@ -61,6 +62,9 @@ class Classifier:
             return []
         # features once for the batch: the classifier and the explanation read the same rows;
         # the fast scorer is the pipeline's own arithmetic without per-call overhead
+        if explain and self.patterns is not None:  # full hits (with spans) first: the features reuse them
+            for n in normed:
+                pattern_hits(self.patterns, n)
         X = self.fast.features(normed)
         P = self.fast.predict_proba_features(X)
         out = decide_many(P, self.classes, self._scams, self.thresholds)

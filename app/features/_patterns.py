@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["PatternFeatures", "PatternLibraryMismatch", "default_library", "pattern_hits"]
+__all__ = ["PatternFeatures", "PatternLibraryMismatch", "default_library", "pattern_hits", "pattern_ids"]
 
 
 class PatternLibraryMismatch(RuntimeError):
@@ -31,6 +31,21 @@ def pattern_hits(lib, n) -> list:
     key = ("pattern_hits", lib.content_hash)
     if key not in cache:
         cache[key] = lib.match(n)
+    return cache[key]
+
+
+def pattern_ids(lib, n) -> set[str]:
+    """The reported ids that fire on ``n``: from its remembered hits when an explanation has
+    already matched it, else ``lib.fired_ids`` (no spans, about half the cost), remembered too."""
+    cache = getattr(n, "cache", None)
+    if cache is None:
+        return lib.fired_ids(n)
+    hits = cache.get(("pattern_hits", lib.content_hash))
+    if hits is not None:
+        return {h.id for h in hits}
+    key = ("pattern_ids", lib.content_hash)
+    if key not in cache:
+        cache[key] = lib.fired_ids(n)
     return cache[key]
 
 
@@ -64,8 +79,8 @@ class PatternFeatures(TransformerMixin, BaseEstimator):
         col = {pid: j for j, pid in enumerate(self.ids_)}
         out = np.zeros((len(X), len(self.ids_)), dtype=np.float64)
         for i, x in enumerate(X):
-            for h in pattern_hits(lib, x):
-                out[i, col[h.id]] = h.weight
+            for pid in pattern_ids(lib, x):
+                out[i, col[pid]] = lib.get(pid).weight
         return sp.csr_matrix(out * self.scale)
 
     def get_feature_names_out(self, input_features=None):

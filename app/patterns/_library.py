@@ -152,6 +152,38 @@ class PatternLibrary:
         hits.sort(key=lambda h: (-h.weight, h.id))
         return hits
 
+    def fired_ids(self, n: NormalizedText) -> set[str]:
+        """The reported ids that fire, as :meth:`match` finds them, without their spans.
+
+        Stops at the first match of each pattern (``search``, not every match): what the
+        model's features need, at about half the cost of :meth:`fired`.
+        """
+        text = n.folded
+        present = self._index.present(text)
+        candidates = set(self._always)
+        for s in present:
+            woken = self._wakes.get(s)
+            if woken:
+                candidates |= woken
+        fired: set[str] = set()
+        for i in candidates:
+            c = self._plain[i]
+            if not any(cue.may_match(present) and cue.search(text) is not None for cue in c.cues):
+                continue
+            if _any(c.unless, text, present):
+                continue
+            if all(cue.may_match(present) and cue.search(text) is not None for cue in c.require):
+                fired.add(c.pattern.id)
+        for c in self._metas:
+            assert c.meta is not None
+            if c.meta.ids.isdisjoint(fired):
+                fires = self._meta_if_silent[c.pattern.id]
+            else:
+                fires = c.meta.evaluate(fired)
+            if fires and not _any(c.unless, text, present):
+                fired.add(c.pattern.id)
+        return {i for i in fired if not self._by_id[i].is_sub}
+
     def hit_vector(self, n: NormalizedText) -> list[float]:
         """The weight of each reported pattern that fired, 0.0 otherwise, in :attr:`ids` order."""
         fired = self.fired(n)
