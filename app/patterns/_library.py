@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from app.text import NormalizedText
@@ -81,17 +82,35 @@ class PatternLibrary:
         """The pattern with this id (``KeyError`` if there is none)."""
         return self._by_id[pattern_id]
 
-    def fired(self, n: NormalizedText) -> dict[str, list[Span]]:
-        """Every id that fired, sub-patterns included, with spans into ``n.folded``."""
-        text = n.folded
-        present = self._index.present(text)
+    def _candidates(self, present: set[str]) -> set[int]:
+        """The plain patterns woken by the needles present (the others cannot fire)."""
         candidates = set(self._always)
         for s in present:
             woken = self._wakes.get(s)
             if woken:
                 candidates |= woken
+        return candidates
+
+    def _metas_firing(self, fired: Container[str], text: str, present: set[str]) -> Iterator[_Compiled]:
+        """The metas that fire given the plain ids that fired, in dependency order.
+
+        ``fired`` must grow with each one yielded (the caller adds it) so later metas see it.
+        """
+        for c in self._metas:
+            assert c.meta is not None
+            if c.meta.ids.isdisjoint(fired):
+                fires = self._meta_if_silent[c.pattern.id]
+            else:
+                fires = c.meta.evaluate(fired)
+            if fires and not _any(c.unless, text, present):
+                yield c
+
+    def fired(self, n: NormalizedText) -> dict[str, list[Span]]:
+        """Every id that fired, sub-patterns included, with spans into ``n.folded``."""
+        text = n.folded
+        present = self._index.present(text)
         fired: dict[str, list[Span]] = {}
-        for i in sorted(candidates):
+        for i in sorted(self._candidates(present)):
             c = self._plain[i]
             spans: list[Span] = []
             for cue in c.cues:
@@ -106,14 +125,9 @@ class PatternLibrary:
                 spans.append(found)
             else:
                 fired[c.pattern.id] = spans
-        for c in self._metas:
+        for c in self._metas_firing(fired, text, present):
             assert c.meta is not None
-            if c.meta.ids.isdisjoint(fired):
-                fires = self._meta_if_silent[c.pattern.id]
-            else:
-                fires = c.meta.evaluate(fired)
-            if fires and not _any(c.unless, text, present):
-                fired[c.pattern.id] = [s for i in sorted(c.meta.ids) if i in fired for s in fired[i]]
+            fired[c.pattern.id] = [s for i in sorted(c.meta.ids) if i in fired for s in fired[i]]
         return fired
 
     def match(self, n: NormalizedText) -> list[PatternHit]:
@@ -160,13 +174,8 @@ class PatternLibrary:
         """
         text = n.folded
         present = self._index.present(text)
-        candidates = set(self._always)
-        for s in present:
-            woken = self._wakes.get(s)
-            if woken:
-                candidates |= woken
         fired: set[str] = set()
-        for i in candidates:
+        for i in self._candidates(present):
             c = self._plain[i]
             if not any(cue.may_match(present) and cue.search(text) is not None for cue in c.cues):
                 continue
@@ -174,14 +183,8 @@ class PatternLibrary:
                 continue
             if all(cue.may_match(present) and cue.search(text) is not None for cue in c.require):
                 fired.add(c.pattern.id)
-        for c in self._metas:
-            assert c.meta is not None
-            if c.meta.ids.isdisjoint(fired):
-                fires = self._meta_if_silent[c.pattern.id]
-            else:
-                fires = c.meta.evaluate(fired)
-            if fires and not _any(c.unless, text, present):
-                fired.add(c.pattern.id)
+        for c in self._metas_firing(fired, text, present):
+            fired.add(c.pattern.id)
         return {i for i in fired if not self._by_id[i].is_sub}
 
     def hit_vector(self, n: NormalizedText) -> list[float]:
