@@ -140,6 +140,24 @@ def test_out_of_fold_thresholds_meet_the_target_on_rows_never_seen_by_their_scor
     assert risk[truth].mean() < in_risk[truth].mean()
 
 
+def test_augmentation_adds_undiacritized_copies_of_real_and_authored_rows_only():
+    from training.data import Row
+    from training.train import augment_without_diacritics
+
+    rows = [Row(f"a{i}", f"Chuyển khoản gấp {i} triệu", "bank_phishing", "authored", "t") for i in range(200)]
+    rows += [Row(f"g{i}", f"Chuyển khoản {i}", "legit", "generated", "t") for i in range(50)]
+    rows += [Row("plain", "chuyen khoan", "legit", "real", "t")]
+    cfg = {"model": {"augment_no_diacritics": 0.5}}
+    out = augment_without_diacritics(rows, cfg)
+    added = out[len(rows) :]
+    assert out[: len(rows)] == rows
+    assert 60 < len(added) < 140  # about half of the 200 eligible rows with diacritics
+    assert all(r.origin == "authored" and r.id.endswith("~nd") for r in added)
+    assert all(r.text == strip_diacritics(r.text) and "Chuyen khoan" in r.text for r in added)
+    assert [r.id for r in augment_without_diacritics(rows, cfg)[len(rows) :]] == [r.id for r in added]
+    assert augment_without_diacritics(rows, {"model": {}}) == rows
+
+
 def test_robustness_transforms():
     assert strip_diacritics("Chuyển khoản ngay") == "Chuyen khoan ngay"
     leet = apply_leetspeak("chuyen khoan ngay cho toi", seed=1, share=1.0)
