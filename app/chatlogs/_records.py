@@ -139,20 +139,38 @@ def read_jsonl(path: Path, stats: ReadStats, *, text_column: str | None = None) 
             except json.JSONDecodeError as e:
                 stats.skip(Reason.MALFORMED, ref, f"invalid JSON: {e.msg} at column {e.colno}")
                 continue
-            if not isinstance(rec, dict):
-                stats.skip(Reason.MALFORMED, ref, f"a JSON {type(rec).__name__}, not an object")
-                continue
-            keys = tuple(rec)
-            if keys not in cache:
-                try:
-                    cache[keys] = _roles(list(keys), text_column, ref)
-                except ChatlogError as e:
-                    stats.skip(Reason.MALFORMED, ref, str(e))
-                    continue
-            msg = _message(rec, cache[keys], path.stem, ref, stats)
+            msg = _record_message(rec, cache, text_column, path.stem, ref, stats)
             if msg is not None:
-                stats.read += 1
                 yield msg
+
+
+def _record_message(
+    rec: object,
+    cache: dict[tuple[str, ...], dict[str, str]],
+    text_column: str | None,
+    stem: str,
+    ref: str,
+    stats: ReadStats,
+) -> Message | None:
+    """The message of one JSON record (JSONL line or list item), or None with the reason counted.
+
+    ``cache`` maps a record's keys to their roles: records of one export share their keys, so
+    the columns are worked out once.
+    """
+    if not isinstance(rec, dict):
+        stats.skip(Reason.MALFORMED, ref, f"a JSON {type(rec).__name__}, not an object")
+        return None
+    keys = tuple(rec)
+    if keys not in cache:
+        try:
+            cache[keys] = _roles(list(keys), text_column, ref)
+        except ChatlogError as e:
+            stats.skip(Reason.MALFORMED, ref, str(e))
+            return None
+    msg = _message(rec, cache[keys], stem, ref, stats)
+    if msg is not None:
+        stats.read += 1
+    return msg
 
 
 def read_json_list(path: Path, stats: ReadStats, *, text_column: str | None = None) -> Iterator[Message]:
@@ -169,19 +187,8 @@ def read_json_list(path: Path, stats: ReadStats, *, text_column: str | None = No
         try:
             for n, rec in enumerate(items):
                 ref = f"{name}:{path_ref}[{n}]"
-                if not isinstance(rec, dict):
-                    stats.skip(Reason.MALFORMED, ref, f"a JSON {type(rec).__name__}, not an object")
-                    continue
-                keys = tuple(rec)
-                if keys not in cache:
-                    try:
-                        cache[keys] = _roles(list(keys), text_column, ref)
-                    except ChatlogError as e:
-                        stats.skip(Reason.MALFORMED, ref, str(e))
-                        continue
-                msg = _message(rec, cache[keys], path.stem, ref, stats)
+                msg = _record_message(rec, cache, text_column, path.stem, ref, stats)
                 if msg is not None:
-                    stats.read += 1
                     yield msg
         except ijson.JSONError as e:
             detail = f"invalid or truncated JSON: {e}"
