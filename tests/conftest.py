@@ -181,10 +181,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    """Poll ``/readyz`` of a server started as ``proc`` until it answers 200; fail with the end
+    of its log if it exits or is not ready within ``timeout`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server was not ready in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.25)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """``uvicorn app.main:app`` in a subprocess with the default model (about 20 s to load)."""
-    import httpx
 
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
@@ -203,18 +221,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server was not ready in 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
+        wait_until_ready(base, proc, log)
         yield LiveServer(base, key, log)
     finally:
         proc.terminate()

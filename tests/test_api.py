@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import API_KEYS, ROOT, api_keys_setting
+from tests.conftest import API_KEYS, ROOT, api_keys_setting, wait_until_ready
 
 PROBLEM = "https://canhgiac.vn/problems/"
 SCAM = (
@@ -948,17 +948,8 @@ def test_api_real_uvicorn_server(small_model_dir, tmp_path):
             cwd=ROOT,
         )
         try:
+            wait_until_ready(base, proc, log_path)
             with httpx.Client(base_url=base, timeout=30) as client:
-                deadline = time.monotonic() + 120
-                while True:
-                    try:
-                        if client.get("/readyz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert proc.poll() is None, log_path.read_text()
-                    assert time.monotonic() < deadline, "server did not become ready"
-                    time.sleep(0.3)
                 for _ in range(4):  # reach both workers
                     r = client.post("/v1/classify", json={"text": secret, "channel": "sms"})
                     assert r.status_code == 200 and r.json()["verdict"]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import CAMPAIGN, ROOT, bearer, read_jsonl, role_keys_setting
+from tests.conftest import CAMPAIGN, ROOT, bearer, read_jsonl, role_keys_setting, wait_until_ready
 from training.data import Row
 from training.gate import Tolerances, decide, remove_near_gate
 
@@ -360,17 +360,8 @@ def test_retrain_and_swap_in_a_two_worker_server_without_a_failed_request(
         )
     traffic = Traffic(base, held_back[0]["text"])
     try:
+        wait_until_ready(base, server, log_path)
         with httpx.Client(base_url=base, timeout=30) as client:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.3)
             old = client.get("/v1/model").json()["version"]
             traffic.start()
 
