@@ -98,6 +98,27 @@ def test_split_never_puts_a_cluster_on_both_sides(small_rows):
     assert small_rows[5].text not in train_texts
 
 
+def test_split_is_stable_when_rows_are_added(small_rows):
+    # New cases or a new corpus batch must not re-deal the test set: every existing row stays
+    # on its side, so figures before and after a data change are on the same held-out rows.
+    cfg = load_config()
+    before = split_rows(list(small_rows), [], cfg)
+    added = [
+        Row(f"new-{i}", f"Tin nhắn mới số {i}: {w} gửi lúc {i} giờ", "legit", "case", "t")
+        for i, w in enumerate(["chào cả nhà", "họp tổ dân phố", "đón con", "mua rau", "trả sách"] * 4)
+    ]
+    after = split_rows(list(small_rows) + added, [], cfg)
+    side = {r.id: name for name in ("train", "val", "test") for r in before[name]}
+    moved = [r.id for name in ("train", "val", "test") for r in after[name] if side.get(r.id, name) != name]
+    assert moved == []
+    # the shares follow the config, and another seed deals another split
+    n = len(small_rows)
+    assert 0.08 < len(before["test"]) / n < 0.25 and 0.08 < len(before["val"]) / n < 0.25
+    cfg["split"]["seed"] = 7
+    other = split_rows(list(small_rows), [], cfg)
+    assert {r.id for r in other["test"]} != {r.id for r in before["test"]}
+
+
 def test_thresholds_meet_the_false_positive_target():
     rng = np.random.default_rng(0)
     rows = [Row(str(i), "x", "legit", "real", "t") for i in range(1000)]

@@ -9,7 +9,6 @@ import json
 import random
 import re
 import tomllib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -396,13 +395,17 @@ def near_duplicate_rate(texts: list[str], threshold: float = 0.8) -> float:
 
 
 def split_rows(rows: list[Row], heldout: list[Row], config: dict) -> dict[str, list[Row]]:
-    """Split into train / val / test by near-duplicate cluster, stratified by label.
+    """Split into train / val / test by near-duplicate cluster.
+
+    Each cluster goes where a seeded hash of its texts points (``split.seed``, ``test_fraction``,
+    ``val_fraction``), so the split is stable as data grows: adding rows (new cases, a new
+    corpus batch) leaves every existing cluster on its side unless a new row joins it. A
+    shuffled k-fold, which this replaced, re-dealt every row whenever one was added, so the
+    test set changed with each data change and figures before and after could not be compared.
 
     Rows in a cluster with a held-out row are removed from training altogether, so the
     held-out set stays unseen.
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     s = config["split"]
     all_rows = rows + heldout
     groups = cluster_ids([r.text for r in all_rows], float(s["near_duplicate_threshold"]))
@@ -411,26 +414,27 @@ def split_rows(rows: list[Row], heldout: list[Row], config: dict) -> dict[str, l
     leaked = len(rows) - len(keep)
     rows = [rows[i] for i in keep]
     g = groups[keep]
-    # stratify on label x origin so each part has real, generated and authored rows
-    y = np.array([f"{r.label}|{r.origin}" for r in rows])
-    n_test = max(2, round(1 / float(s["test_fraction"])))
-    sgkf = StratifiedGroupKFold(n_splits=n_test, shuffle=True, random_state=int(s["seed"]))
-    with warnings.catch_warnings():  # rare label x origin strata: expected, the groups decide
-        warnings.simplefilter("ignore", UserWarning)
-        rest_idx, test_idx = next(sgkf.split(np.zeros(len(rows)), y, g))
-    val_share = float(s["val_fraction"]) / (1 - float(s["test_fraction"]))
-    n_val = max(2, round(1 / val_share))
-    sgkf2 = StratifiedGroupKFold(n_splits=n_val, shuffle=True, random_state=int(s["seed"]) + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        tr, va = next(sgkf2.split(np.zeros(len(rest_idx)), y[rest_idx], g[rest_idx]))
-    return {
-        "train": [rows[i] for i in rest_idx[tr]],
-        "val": [rows[i] for i in rest_idx[va]],
-        "test": [rows[i] for i in test_idx],
-        "heldout": heldout,
-        "_removed_near_heldout": leaked,  # type: ignore[dict-item]
-    }
+    # A cluster is represented by its member with the smallest (unseeded) text hash; its place,
+    # a number in [0, 1), is the seeded hash of that text. (The smallest seeded hash over the
+    # members would send big clusters to the test side: the minimum of many draws is small.)
+    rep: dict[int, str] = {}
+    for r, c in zip(rows, g.tolist(), strict=True):
+        h = _sha(r.text)
+        if c not in rep or h < rep[c]:
+            rep[c] = h
+    seed = str(s["seed"])
+    place = {c: int(_sha(f"{seed}\x00{h}")[:13], 16) / 16**13 for c, h in rep.items()}
+    t_test = float(s["test_fraction"])
+    t_val = t_test + float(s["val_fraction"])
+    parts: dict[str, list[Row]] = {"train": [], "val": [], "test": []}
+    for r, c in zip(rows, g.tolist(), strict=True):
+        u = place[c]
+        parts["test" if u < t_test else "val" if u < t_val else "train"].append(r)
+    return {**parts, "heldout": heldout, "_removed_near_heldout": leaked}  # type: ignore[dict-item]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def data_fingerprint(rows: list[Row]) -> str:
