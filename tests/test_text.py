@@ -121,6 +121,10 @@ ENTITY_CASES = [
     ("trang vietcombank.com.vn là trang thật", "url", "vietcombank.com.vn"),
     ("vào 103.45.67.89/app tải", "url", "103.45.67.89/app"),
     ("nhóm t.me/dautu_vip99", "url", "t.me/dautu_vip99"),
+    # throwaway domains of bulk gambling SMS, and TLDs that are also words (need 2 labels or a path)
+    ("nap dau tang 100% jOeR5Rv.Gezne.de i7V", "url", "jOeR5Rv.Gezne.de"),
+    ("Quay:1_59;VbUmlosnG.qcpo.bid D", "url", "VbUmlosnG.qcpo.bid"),
+    ("Kiem tra ngay qyy.nu/pLSACb9c nhe", "url", "qyy.nu/pLSACb9c"),
     # phones
     ("gọi 0912345678 gấp", "phone", "0912345678"),
     ("LH +84 912 345 678", "phone", "+84 912 345 678"),
@@ -211,6 +215,8 @@ def test_shortener_and_ip_links_are_marked():
         ("mã đơn hàng 2410ABC", {"otp"}),
         ("chuyển 50.000.000 vào tài khoản Vietcombank", {"bank_account"}),  # amount, not account
         ("xong rồi. Cơm ngon lắm", {"url"}),  # "com" after a full stop is not a domain
+        ("xong roi.de mai lam tiep", {"url"}),  # "để" typed without a space is not a domain
+        ("toi ve.se goi lai, mua ca.be nha", {"url"}),
         ("email to me", {"email", "handle"}),
     ],
 )

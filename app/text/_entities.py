@@ -50,6 +50,7 @@ def _url_re() -> re.Pattern[str]:
     t = tables()
     tlds = "|".join(sorted((re.escape(x) for x in t.tlds), key=len, reverse=True))
     spaced = "|".join(sorted((re.escape(x) for x in t.spaced_tlds), key=len, reverse=True))
+    ambiguous = "|".join(sorted((re.escape(x) for x in t.ambiguous_tlds), key=len, reverse=True))
     return re.compile(
         # scheme, also defanged (hxxp, [:])
         rf"(?:h[tx]{{2}}ps?|ftp)\s?(?::|\[:\])\s?//\s?{_PATH_CHARS}+"
@@ -59,6 +60,9 @@ def _url_re() -> re.Pattern[str]:
         rf"|(?<![\w.])(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?::\d{{2,5}})?(?:/{_PATH_CHARS}*)?(?![\w.])"
         # bare domain, dots written plainly
         rf"|(?<![\w@.-])(?:{_LABEL}{_DOT})+(?:{tlds})(?![\w-])(?:[/:?#]{_PATH_CHARS}*)?"
+        # bare domain on a TLD that is also a word: two labels before it, or a path after it
+        rf"|(?<![\w@.-])(?:{_LABEL}{_DOT}){{2,}}(?:{ambiguous})(?![\w-])(?:[/:?#]{_PATH_CHARS}*)?"
+        rf"|(?<![\w@.-]){_LABEL}{_DOT}(?:{ambiguous})/{_PATH_CHARS}+"
         # bare domain with spaces around the dots ("bit . ly/abc"): only where unambiguous
         rf"|(?<![\w@.-])(?:{_LABEL}\s?{_DOT}\s?)+(?:(?:{tlds})/{_PATH_CHARS}*|(?:{spaced})(?![\w-]))"
     )
@@ -67,7 +71,8 @@ def _url_re() -> re.Pattern[str]:
 @cache
 def _url_hint_re() -> re.Pattern[str]:
     """A cheap test that a text may hold a link; most messages fail it and skip the full scan."""
-    tlds = "|".join(sorted((re.escape(x) for x in tables().tlds), key=len, reverse=True))
+    t = tables()
+    tlds = "|".join(sorted((re.escape(x) for x in t.tlds + t.ambiguous_tlds), key=len, reverse=True))
     return re.compile(rf"{_DOT}\s?(?:{tlds})(?![\w-])|h[tx]{{2}}ps?\s?(?::|\[:\])|www|\d\.\d{{1,3}}\.\d")
 
 

@@ -65,6 +65,7 @@ class Tables:
     bank_re: re.Pattern[str]
     tlds: tuple[str, ...]
     spaced_tlds: tuple[str, ...]
+    ambiguous_tlds: tuple[str, ...]
     shorteners: frozenset[str]
 
 
@@ -105,5 +106,6 @@ def tables() -> Tables:
         bank_re=bank_re,
         tlds=tuple(tld["tlds"]),
         spaced_tlds=tuple(tld["spaced_ok"]),
+        ambiguous_tlds=tuple(tld.get("ambiguous", ())),
         shorteners=frozenset(tld["shorteners"]),
     )
