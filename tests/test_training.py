@@ -229,3 +229,23 @@ def test_corpus_rows_are_well_formed():
     for label in label_ids():
         minimum = 2000 if label == "legit" else 150
         assert counts.get(label, 0) >= minimum, (label, counts.get(label))
+
+
+def test_oof_figures_count_recall_and_legit_fpr_by_origin():
+    from training.train import oof_figures
+
+    rows = [
+        Row("s1", "x", "bank_phishing", "real", "t"),
+        Row("s2", "x", "loan_debt", "real", "t"),
+        Row("s3", "x", "loan_debt", "authored", "t"),
+        Row("l1", "x", "legit", "real", "t"),
+        Row("l2", "x", "legit", "real", "t"),
+        Row("p1", "x", "spam", "real", "t"),  # spam is neither a scam nor legit here
+    ]
+    risk = np.array([0.9, 0.3, 0.6, 0.7, 0.1, 0.95])
+    f = oof_figures(risk, rows, {"scam": 0.5, "suspicious": 0.2}, {"bank_phishing", "loan_debt"})
+    assert f["real"]["n_scam"] == 2 and f["real"]["n_legit"] == 2
+    assert f["real"]["recall_at_scam"] == 0.5 and f["real"]["recall_at_suspicious"] == 1.0
+    assert f["real"]["legit_fpr_at_scam"] == 0.5
+    assert f["authored"]["recall_at_scam"] == 1.0 and f["authored"]["legit_fpr_at_scam"] is None
+    assert f["all"]["n_scam"] == 3
