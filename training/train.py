@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import warnings
 from collections import Counter
@@ -40,13 +41,7 @@ def origin_weights(rows: list[Row], config: dict) -> np.ndarray:
     return np.array([float(w.get(r.origin, 1.0)) for r in rows])
 
 
-def oof_risk(rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
-    """Each row's scam risk from a model fitted without its near-duplicate cluster.
-
-    ``[thresholds] oof_folds`` folds (default 3), grouped by near-duplicate cluster and
-    stratified by label x origin like the split, so no row is scored by a model that saw a
-    near-copy of it.
-    """
+def _oof_folds(rows: list[Row], config: dict) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import StratifiedGroupKFold
 
     s = config["split"]
@@ -54,15 +49,41 @@ def oof_risk(rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
     groups = cluster_ids([r.text for r in rows], float(s["near_duplicate_threshold"]))
     y = np.array([f"{r.label}|{r.origin}" for r in rows])
     folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=int(s["seed"]) + 2)
-    risk = np.zeros(len(rows))
     with warnings.catch_warnings():  # rare label x origin strata: expected, the groups decide
         warnings.simplefilter("ignore", UserWarning)
-        splits = list(folds.split(np.zeros(len(rows)), y, groups))
-    for fit_idx, score_idx in splits:
-        pipe = fit_pipeline([rows[i] for i in fit_idx], config)
-        P = pipe.predict_proba([rows[i].text for i in score_idx])
-        cols = [j for j, c in enumerate(pipe.classes_) if c in scams]  # a fold may lack a label
-        risk[score_idx] = P[:, cols].sum(axis=1)
+        return list(folds.split(np.zeros(len(rows)), y, groups))
+
+
+def _fold_risk(fit_rows: list[Row], score_rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
+    pipe = fit_pipeline(fit_rows, config)
+    P = pipe.predict_proba([r.text for r in score_rows])
+    cols = [j for j, c in enumerate(pipe.classes_) if c in scams]  # a fold may lack a label
+    return P[:, cols].sum(axis=1)
+
+
+def _n_jobs(config: dict) -> int:
+    """``[model] n_jobs``: processes for the independent fits (0: one per core, at most 4)."""
+    n = int(config["model"].get("n_jobs", 0))
+    return n if n > 0 else max(1, min(os.cpu_count() or 1, 4))
+
+
+def oof_risk(rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
+    """Each row's scam risk from a model fitted without its near-duplicate cluster.
+
+    ``[thresholds] oof_folds`` folds (default 3), grouped by near-duplicate cluster and
+    stratified by label x origin like the split, so no row is scored by a model that saw a
+    near-copy of it. The folds are fitted in parallel (``[model] n_jobs``).
+    """
+    from joblib import Parallel, delayed
+
+    splits = _oof_folds(rows, config)
+    jobs = [
+        delayed(_fold_risk)([rows[i] for i in fit_idx], [rows[i] for i in score_idx], config, scams)
+        for fit_idx, score_idx in splits
+    ]
+    risk = np.zeros(len(rows))
+    for (_, score_idx), r in zip(splits, Parallel(n_jobs=min(_n_jobs(config), len(jobs)))(jobs), strict=True):
+        risk[score_idx] = r
     return risk
 
 
@@ -180,25 +201,44 @@ def train(
     if missing:
         raise ValueError(f"[T001] no training rows for labels: {sorted(missing)}")
 
+    # The fits are independent: the model scored on test, one per out-of-fold threshold fold, and
+    # the shipped refit. They run side by side (``[model] n_jobs`` processes; one core each).
+    from joblib import Parallel, delayed
+
+    scams = set(scam_labels())
+    refit = bool(config["model"].get("refit_full"))
+    use_oof = config["thresholds"].get("choose_on", "val") == "oof"
+    pool = parts["train"] + parts["val"]
+    splits = _oof_folds(pool, config) if use_oof else []
+    # longest first (the refit has the most rows), so the last job to start is a short one
+    jobs = [delayed(fit_pipeline)(parts["train"] + parts["val"] + parts["test"], config)] if refit else []
+    jobs.append(delayed(fit_pipeline)(parts["train"], config))
+    jobs += [
+        delayed(_fold_risk)([pool[i] for i in fit_idx], [pool[i] for i in score_idx], config, scams)
+        for fit_idx, score_idx in splits
+    ]
     t_fit = time.perf_counter()
-    pipe = fit_pipeline(parts["train"], config)
-    fit_seconds = time.perf_counter() - t_fit
-    log(f"fitted on the training split in {fit_seconds:.1f} s")
+    n_jobs = min(_n_jobs(config), len(jobs))
+    results = Parallel(n_jobs=n_jobs)(jobs)
+    log(
+        f"fitted {len(jobs)} models ({'test model, ' + str(len(splits)) + ' out-of-fold folds' if splits else 'test model'}"
+        f"{', shipped refit' if refit else ''}) in {time.perf_counter() - t_fit:.1f} s on {n_jobs} process(es)"
+    )
+    shipped = results.pop(0) if refit else None
+    pipe = results.pop(0)
+    shipped = shipped or pipe
     assert list(pipe.classes_) == sorted(classes)
     classes = list(pipe.classes_)
 
-    scams = set(scam_labels())
     scam_cols = [i for i, c in enumerate(classes) if c in scams]
-    if config["thresholds"].get("choose_on", "val") == "oof":
+    if use_oof:
         # out-of-fold scores over train+val: about five times as many real legitimate rows
         # as validation alone, so one message more or less cannot move the threshold far
-        t_oof = time.perf_counter()
-        pool = parts["train"] + parts["val"]
-        risk_pool = oof_risk(pool, config, scams)
+        risk_pool = np.zeros(len(pool))
+        for (_, score_idx), r in zip(splits, results, strict=True):
+            risk_pool[score_idx] = r
         thresholds = choose_thresholds(risk_pool, pool, config)
-        log(
-            f"thresholds chosen on out-of-fold train+val scores ({time.perf_counter() - t_oof:.1f} s): {thresholds}"
-        )
+        log(f"thresholds chosen on out-of-fold train+val scores: {thresholds}")
         oof = oof_figures(risk_pool, pool, thresholds, scams)
     else:
         oof = None
@@ -214,13 +254,6 @@ def train(
             own = [r for r in parts["heldout"] if r.meta.get("file") == name]
             evaluations[f"heldout/{name}"] = evaluate_rows(pipe, own, thresholds, classes, worst=0)
     evaluations["val"] = evaluate_rows(pipe, parts["val"], thresholds, classes, worst=0)
-
-    shipped = pipe
-    refit = bool(config["model"].get("refit_full"))
-    if refit:
-        t_refit = time.perf_counter()
-        shipped = fit_pipeline(parts["train"] + parts["val"] + parts["test"], config)
-        log(f"refitted on train+val+test for the shipped model in {time.perf_counter() - t_refit:.1f} s")
 
     version = version or new_version()
     meta = {
