@@ -407,6 +407,9 @@ def small_training_config(corpus: Path, model_dir: Path, **gate) -> dict:
     cfg["data"].update(corpus=str(corpus), use_shared=False)
     cfg["model"].update(SMALL_PARAMS, refit_full=True)
     cfg["thresholds"]["fpr_origins"] = ["authored"]  # no real rows without the shared data
+    # ~1,000 authored legit rows, many written to look like scams: at 0.5 % the threshold rests
+    # on the 5 hardest of them and swung 0.91 -> 0.98 when 20 rows were added to the sample
+    cfg["thresholds"]["target_fpr_scam"] = 0.02
     # The gate set is the held-out authored file alone: 100 non-scam rows, so one false alarm
     # moves the rate by 0.01; the tolerance allows one (the full config has 1,100 rows).
     cfg["gate"].update({"split_ids": "", "max_fpr_rise": 0.01, **gate})
