@@ -74,15 +74,25 @@ def oof_risk(rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
     stratified by label x origin like the split, so no row is scored by a model that saw a
     near-copy of it. The folds are fitted in parallel (``[model] n_jobs``).
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel
 
     splits = _oof_folds(rows, config)
-    jobs = [
+    jobs = _fold_jobs(rows, splits, config, scams)
+    return _gather_risk(len(rows), splits, Parallel(n_jobs=min(_n_jobs(config), len(jobs)))(jobs))
+
+
+def _fold_jobs(rows: list[Row], splits, config: dict, scams: set[str]) -> list:
+    from joblib import delayed
+
+    return [
         delayed(_fold_risk)([rows[i] for i in fit_idx], [rows[i] for i in score_idx], config, scams)
         for fit_idx, score_idx in splits
     ]
-    risk = np.zeros(len(rows))
-    for (_, score_idx), r in zip(splits, Parallel(n_jobs=min(_n_jobs(config), len(jobs)))(jobs), strict=True):
+
+
+def _gather_risk(n: int, splits, fold_risks: list[np.ndarray]) -> np.ndarray:
+    risk = np.zeros(n)
+    for (_, score_idx), r in zip(splits, fold_risks, strict=True):
         risk[score_idx] = r
     return risk
 
@@ -213,10 +223,7 @@ def train(
     # longest first (the refit has the most rows), so the last job to start is a short one
     jobs = [delayed(fit_pipeline)(parts["train"] + parts["val"] + parts["test"], config)] if refit else []
     jobs.append(delayed(fit_pipeline)(parts["train"], config))
-    jobs += [
-        delayed(_fold_risk)([pool[i] for i in fit_idx], [pool[i] for i in score_idx], config, scams)
-        for fit_idx, score_idx in splits
-    ]
+    jobs += _fold_jobs(pool, splits, config, scams)
     t_fit = time.perf_counter()
     n_jobs = min(_n_jobs(config), len(jobs))
     results = Parallel(n_jobs=n_jobs)(jobs)
@@ -234,9 +241,7 @@ def train(
     if use_oof:
         # out-of-fold scores over train+val: about five times as many real legitimate rows
         # as validation alone, so one message more or less cannot move the threshold far
-        risk_pool = np.zeros(len(pool))
-        for (_, score_idx), r in zip(splits, results, strict=True):
-            risk_pool[score_idx] = r
+        risk_pool = _gather_risk(len(pool), splits, results)
         thresholds = choose_thresholds(risk_pool, pool, config)
         log(f"thresholds chosen on out-of-fold train+val scores: {thresholds}")
         oof = oof_figures(risk_pool, pool, thresholds, scams)
