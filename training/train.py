@@ -227,13 +227,11 @@ def train(
     t_fit = time.perf_counter()
     n_jobs = min(_n_jobs(config), len(jobs))
     results = Parallel(n_jobs=n_jobs)(jobs)
-    log(
-        f"fitted {len(jobs)} models ({'test model, ' + str(len(splits)) + ' out-of-fold folds' if splits else 'test model'}"
-        f"{', shipped refit' if refit else ''}) in {time.perf_counter() - t_fit:.1f} s on {n_jobs} process(es)"
-    )
+    log(f"fitted {len(jobs)} models in {time.perf_counter() - t_fit:.1f} s on {n_jobs} process(es)")
     shipped = results.pop(0) if refit else None
-    pipe = results.pop(0)
-    shipped = shipped or pipe
+    pipe = results.pop(0)  # what is left in results: the out-of-fold scores, fold by fold
+    if shipped is None:
+        shipped = pipe
     assert list(pipe.classes_) == sorted(classes)
     classes = list(pipe.classes_)
 
