@@ -148,8 +148,9 @@ def test_out_of_fold_thresholds_meet_the_target_on_rows_never_seen_by_their_scor
     cfg["model"].update(SMALL_PARAMS)
     cfg["thresholds"]["fpr_origins"] = ["authored"]
     scams = set(scam_labels())
-    risk = oof_risk(small_rows, cfg, scams)
-    assert risk.shape == (len(small_rows),) and ((risk >= 0) & (risk <= 1 + 1e-9)).all()
+    both = oof_risk(small_rows, cfg, scams)
+    assert both.shape == (len(small_rows), 2) and ((both >= 0) & (both <= 1 + 1e-9)).all()
+    risk = both[:, 0]
     thr = choose_thresholds(risk, small_rows, cfg)
     legit = np.array([r.label == "legit" and r.origin == "authored" for r in small_rows])
     assert (risk[legit] >= thr["scam"]).mean() <= cfg["thresholds"]["target_fpr_scam"]
@@ -243,8 +244,15 @@ def test_oof_figures_count_recall_and_legit_fpr_by_origin():
         Row("p1", "x", "spam", "real", "t"),  # spam is neither a scam nor legit here
     ]
     risk = np.array([0.9, 0.3, 0.6, 0.7, 0.1, 0.95])
-    f = oof_figures(risk, rows, {"scam": 0.5, "suspicious": 0.2}, {"bank_phishing", "loan_debt"})
+    plain = np.array([0.4, 0.3, 0.6, 0.2, 0.1, 0.95])  # the same rows without diacritics
+    f = oof_figures(
+        risk, rows, {"scam": 0.5, "suspicious": 0.2}, {"bank_phishing", "loan_debt"}, risk_plain=plain
+    )
     assert f["real"]["n_scam"] == 2 and f["real"]["n_legit"] == 2
+    assert (
+        f["real"]["recall_at_scam_no_diacritics"] == 0.0
+        and f["real"]["legit_fpr_at_scam_no_diacritics"] == 0.0
+    )
     assert f["real"]["recall_at_scam"] == 0.5 and f["real"]["recall_at_suspicious"] == 1.0
     assert f["real"]["legit_fpr_at_scam"] == 0.5
     assert f["authored"]["recall_at_scam"] == 1.0 and f["authored"]["legit_fpr_at_scam"] is None

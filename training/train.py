@@ -55,10 +55,16 @@ def _oof_folds(rows: list[Row], config: dict) -> list[tuple[np.ndarray, np.ndarr
 
 
 def _fold_risk(fit_rows: list[Row], score_rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
+    """Scam risk of ``score_rows`` from a model fitted on ``fit_rows``: one column as written,
+    one with diacritics stripped (the robustness figure, on far more real rows than test)."""
+    from .evaluate import strip_diacritics
+
     pipe = fit_pipeline(fit_rows, config)
-    P = pipe.predict_proba([r.text for r in score_rows])
     cols = [j for j, c in enumerate(pipe.classes_) if c in scams]  # a fold may lack a label
-    return P[:, cols].sum(axis=1)
+    texts = [r.text for r in score_rows]
+    as_written = pipe.predict_proba(texts)[:, cols].sum(axis=1)
+    plain = pipe.predict_proba([strip_diacritics(t) for t in texts])[:, cols].sum(axis=1)
+    return np.stack([as_written, plain], axis=1)
 
 
 def _n_jobs(config: dict) -> int:
@@ -72,7 +78,8 @@ def oof_risk(rows: list[Row], config: dict, scams: set[str]) -> np.ndarray:
 
     ``[thresholds] oof_folds`` folds (default 3), grouped by near-duplicate cluster and
     stratified by label x origin like the split, so no row is scored by a model that saw a
-    near-copy of it. The folds are fitted in parallel (``[model] n_jobs``).
+    near-copy of it. The folds are fitted in parallel (``[model] n_jobs``). Returns an
+    ``(n, 2)`` array: the risk of each row as written, and without diacritics.
     """
     from joblib import Parallel
 
@@ -91,18 +98,21 @@ def _fold_jobs(rows: list[Row], splits, config: dict, scams: set[str]) -> list:
 
 
 def _gather_risk(n: int, splits, fold_risks: list[np.ndarray]) -> np.ndarray:
-    risk = np.zeros(n)
+    risk = np.zeros((n, 2))
     for (_, score_idx), r in zip(splits, fold_risks, strict=True):
         risk[score_idx] = r
     return risk
 
 
-def oof_figures(risk: np.ndarray, rows: list[Row], thresholds: dict, scams: set[str]) -> dict:
+def oof_figures(
+    risk: np.ndarray, rows: list[Row], thresholds: dict, scams: set[str], risk_plain: np.ndarray | None = None
+) -> dict:
     """Scam recall and legit FPR of out-of-fold scores, by origin, at the chosen thresholds.
 
     Every train+val row is scored by a model that never saw its cluster, so the real scams
     of both splits (several times the test split's) give a steadier recall figure. The legit
     FPR at ``scam`` is at most the target by construction: the threshold was chosen on it.
+    ``risk_plain``: the same rows' risk with diacritics stripped, reported beside it.
     """
     out: dict = {}
     is_scam = np.array([r.label in scams for r in rows])
@@ -114,6 +124,14 @@ def oof_figures(risk: np.ndarray, rows: list[Row], thresholds: dict, scams: set[
             hit = risk >= float(thresholds[name])
             fig[f"recall_at_{name}"] = round(float(hit[m & is_scam].mean()), 4) if fig["n_scam"] else None
             fig[f"legit_fpr_at_{name}"] = (
+                round(float(hit[m & is_legit].mean()), 4) if fig["n_legit"] else None
+            )
+        if risk_plain is not None:
+            hit = risk_plain >= float(thresholds["scam"])
+            fig["recall_at_scam_no_diacritics"] = (
+                round(float(hit[m & is_scam].mean()), 4) if fig["n_scam"] else None
+            )
+            fig["legit_fpr_at_scam_no_diacritics"] = (
                 round(float(hit[m & is_legit].mean()), 4) if fig["n_legit"] else None
             )
         out[origin] = fig
@@ -240,9 +258,9 @@ def train(
         # out-of-fold scores over train+val: about five times as many real legitimate rows
         # as validation alone, so one message more or less cannot move the threshold far
         risk_pool = _gather_risk(len(pool), splits, results)
-        thresholds = choose_thresholds(risk_pool, pool, config)
+        thresholds = choose_thresholds(risk_pool[:, 0], pool, config)
         log(f"thresholds chosen on out-of-fold train+val scores: {thresholds}")
-        oof = oof_figures(risk_pool, pool, thresholds, scams)
+        oof = oof_figures(risk_pool[:, 0], pool, thresholds, scams, risk_plain=risk_pool[:, 1])
     else:
         oof = None
         P_val = pipe.predict_proba([r.text for r in parts["val"]])
