@@ -60,7 +60,12 @@ def test_normalize_unicode_cleanup(raw, expected):
         ("mk đi ăn đây", "mình đi ăn đây"),
         ("ib mình nhé", "nhắn tin mình nhé"),
         ("làm j vậy", "làm gì vậy"),
+        ("Mjen phj van chuyen, nhan Tjen ngay", "mien phi van chuyen, nhan tien ngay"),
+        ("Cuc tuyet djnh, qua tang rjeng", "cuc tuyet dinh, qua tang rieng"),
+        ("chj ơi", "chi ơi"),
         # false friends: not disguise
+        ("enjoy dự án", "enjoy dự án"),
+        ("vàng DOJI, flycam DJI", "vàng doji, flycam dji"),
         ("gói 4G tốc độ cao", "gói 4g tốc độ cao"),
         ("lớp 12A1 họp phụ huynh", "lớp 12a1 họp phụ huynh"),
         ("nhiễm covid19", "nhiễm covid19"),
@@ -82,6 +87,7 @@ def test_normalize_undoes_disguise(raw, expected):
         ("vаy tiền", "homoglyph"),
         ("chuy\u200bển", "invisible"),
         ("ko dc", "teencode"),
+        ("Mjen phj nhan Tjen", "leet"),
     ],
 )
 def test_normalize_counts_disguise(raw, kind):

@@ -24,6 +24,16 @@ _SPACED = re.compile(rf"(?<!\S)(?:{_LETTER} {{1,3}}){{3,}}{_LETTER}(?!\S)")
 # a token mixing letters with digits or leet symbols
 _LEET_TOKEN = re.compile(r"(?<![\w@!$|])(?=[\w@!$|]*[^\W\d_])[\w@!$|]*[0-9@!$|][\w@!$|]*")
 _WORD = re.compile(rf"{_LETTER}+")
+# "j" after a letter where Vietnamese has "i" ("Mjen phj", "tuyet djnh", "Tjen"): Vietnamese
+# spelling has no "j", so bulk SMS use it to dodge filters. A lone "j" is teencode for "gì".
+_J_FOR_I = re.compile(r"(?<![\w@])[^\W\d_]*[^\W\d_j]j[^\W\d_]*")
+# the same syllable shape as _SYLLABLE, but with the nuclei Vietnamese really has, so that a
+# brand such as "doji" does not turn into "doii"
+_STRICT_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?"
+    r"(?:uyê|uye|yê|ye|iê|ie|ươ|uo|uô|oa|oă|oe|uâ|ua|uê|ue|uy|ưa|ia|[aăâeêioôơuưy])"
+    r"(?:ng|nh|ch|[cmnptiuoy])?"
+)
 # cheap test for a letter next to a digit or leet symbol; most messages fail it
 _LEET_HINT = re.compile(rf"{_LETTER}[0-9@!$|]|[0-9@!$|]{_LETTER}")
 
@@ -39,6 +49,20 @@ def _known(word: str) -> str | None:
         return t.lookalikes[word]
     if word in t.words or is_syllable(word):
         return word
+    return None
+
+
+def _undo_j(m: re.Match[str], counts: dict[str, int]) -> str | None:
+    word = m.group()
+    if _known(word) is not None:
+        return None
+    fixed = word.replace("j", "i")
+    if "ii" in fixed:
+        return None  # "dji", "vjjet": no Vietnamese syllable doubles "i"
+    if fixed in tables().words or _STRICT_SYLLABLE.fullmatch(fold(fixed)):
+        # short ones ("chj", "mj") are chat spelling like teencode; longer ones are disguise
+        counts["teencode" if len(word) <= 3 else "leet"] += 1
+        return fixed
     return None
 
 
@@ -143,6 +167,10 @@ def undo_disguise(text: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
         maps.append(om)
     if _LEET_HINT.search(text):
         text, om = rewrite(text, _LEET_TOKEN, lambda m: _undo_leet(m, counts))
+        if om:
+            maps.append(om)
+    if "j" in text:
+        text, om = rewrite(text, _J_FOR_I, lambda m: _undo_j(m, counts))
         if om:
             maps.append(om)
     text, om = _teencode(text, counts)
