@@ -87,6 +87,7 @@ def test_split_never_puts_a_cluster_on_both_sides(small_rows):
     cfg["split"]["val_fraction"] = 0.2
     parts = split_rows(rows, held, cfg)
     removed = parts.pop("_removed_near_heldout")
+    cluster_of = parts.pop("_cluster_of")
     assert removed >= 1  # the near-copy of the held-out row left the training data
     ids = cluster_ids([r.text for r in rows], 0.8)
     where = {}
@@ -94,6 +95,12 @@ def test_split_never_puts_a_cluster_on_both_sides(small_rows):
         for r in parts[name]:
             where.setdefault(ids[rows.index(r)], set()).add(name)
     assert all(len(sides) == 1 for sides in where.values())
+    # the clusters handed on to the out-of-fold folds are the split's: near-copies share one
+    kept = {r.id for name in ("train", "val", "test") for r in parts[name]}
+    assert set(cluster_of) == kept
+    for r in small_rows[:80]:
+        if r.id in kept and r.id + "-copy" in kept:
+            assert cluster_of[r.id] == cluster_of[r.id + "-copy"]
     train_texts = {r.text for r in parts["train"]}
     assert small_rows[5].text not in train_texts
 

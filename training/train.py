@@ -41,12 +41,19 @@ def origin_weights(rows: list[Row], config: dict) -> np.ndarray:
     return np.array([float(w.get(r.origin, 1.0)) for r in rows])
 
 
-def _oof_folds(rows: list[Row], config: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+def _oof_folds(
+    rows: list[Row], config: dict, cluster_of: dict[str, int] | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds grouped by near-duplicate cluster: ``cluster_of`` (row id -> cluster, from the
+    split) when given, else computed over ``rows``."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     s = config["split"]
     k = int(config["thresholds"].get("oof_folds", 3))
-    groups = cluster_ids([r.text for r in rows], float(s["near_duplicate_threshold"]))
+    if cluster_of is not None:
+        groups = np.array([cluster_of[r.id] for r in rows])
+    else:
+        groups = cluster_ids([r.text for r in rows], float(s["near_duplicate_threshold"]))
     y = np.array([f"{r.label}|{r.origin}" for r in rows])
     folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=int(s["seed"]) + 2)
     with warnings.catch_warnings():  # rare label x origin strata: expected, the groups decide
@@ -223,6 +230,7 @@ def train(
         log("labels SHUFFLED (data.shuffle_labels = true): this model is meant to fail the gate")
     parts = split_rows(rows, heldout, config)
     removed = parts.pop("_removed_near_heldout")
+    cluster_of = parts.pop("_cluster_of")
     log("split by near-duplicate cluster: " + ", ".join(f"{k}={len(v)}" for k, v in parts.items()))
     classes = list(label_ids())
     missing = set(classes) - {r.label for r in parts["train"]}
@@ -237,7 +245,7 @@ def train(
     refit = bool(config["model"].get("refit_full"))
     use_oof = config["thresholds"].get("choose_on", "val") == "oof"
     pool = parts["train"] + parts["val"]
-    splits = _oof_folds(pool, config) if use_oof else []
+    splits = _oof_folds(pool, config, cluster_of) if use_oof else []
     # longest first (the refit has the most rows), so the last job to start is a short one
     jobs = [delayed(fit_pipeline)(parts["train"] + parts["val"] + parts["test"], config)] if refit else []
     jobs.append(delayed(fit_pipeline)(parts["train"], config))
