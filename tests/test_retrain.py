@@ -129,13 +129,20 @@ def test_gate_set_is_the_heldout_file_and_a_split_never_trained_on():
 
 # --- a retrain job in this process ---------------------------------------------------------------
 @pytest.mark.slow
-def test_retrain_learns_a_new_campaign_and_the_gate_promotes_it(sessions, model_dir, small_config_path):
+def test_retrain_learns_a_new_campaign_and_the_gate_promotes_it(
+    sessions, model_dir, small_config_path, monkeypatch
+):
     """A refund scam "from EVN" that the active model does not recognize: accepted as cases,
     retrained on, promoted by the gate, and the new model recognizes messages it never saw."""
     from app.classifier import active_version
     from app.service import Classifier
     from app.store import repo
+    from training import retrain
     from training.retrain import run_job
+
+    # every log line goes to the job row at once: a line logged while the job's own final
+    # transaction holds the row must not wait for that transaction (it once did, on a slow machine)
+    monkeypatch.setattr(retrain, "FLUSH_SECONDS", 0.0)
 
     accepted, held_back = campaign()
     held_texts = [r["text"] for r in held_back]
@@ -176,6 +183,7 @@ def test_retrain_learns_a_new_campaign_and_the_gate_promotes_it(sessions, model_
         job = repo.get_job(s, job_id)
         assert job.state == "succeeded" and job.candidate_version == version and job.pid == os.getpid()
         assert "gate: promoted" in job.log and job.started_at <= job.finished_at
+        assert f"promoted {version} in " in job.log  # the line logged inside the final transaction
         models = {m.version: m for m in repo.list_models(s)}
         assert models[version].status == "active" and models[version].parent == before.version
         assert models[version].promoted_by == f"retrain job {job_id}"

@@ -65,12 +65,18 @@ class JobLog:
         self.t0 = time.monotonic()
         self._flushed = 0.0
 
-    def __call__(self, message: str) -> None:
+    def __call__(self, message: str, *, flush: bool = True) -> None:
+        """Add a line; write the log to the job row if ``FLUSH_SECONDS`` have passed.
+
+        ``flush=False`` inside a transaction that holds the job row: a flush opens a second
+        session on the same row, which waits for the first (SQLite: "database is locked" after
+        the busy timeout; PostgreSQL: waits forever on the row lock).
+        """
         line = f"[{time.monotonic() - self.t0:6.1f}s] {message}"
         self.lines.append(line)
         if self.echo is not None:
             self.echo(line)
-        if time.monotonic() - self._flushed >= FLUSH_SECONDS:
+        if flush and time.monotonic() - self._flushed >= FLUSH_SECONDS:
             self.flush()
 
     @property
@@ -276,7 +282,11 @@ def run_job(
                 # The file is what the workers watch; should the commit below fail, the next
                 # sync_registry makes the table follow it.
                 set_active(model_dir, version)
-            log(f"{'promoted' if verdict['promote'] else 'kept'} {version} in {timings['total_s']} s")
+            # the job row is locked by this transaction: the line is saved by finish_job below
+            log(
+                f"{'promoted' if verdict['promote'] else 'kept'} {version} in {timings['total_s']} s",
+                flush=False,
+            )
             repo.finish_job(
                 s,
                 job_id,
