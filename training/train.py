@@ -124,25 +124,23 @@ def oof_figures(
     out: dict = {}
     is_scam = np.array([r.label in scams for r in rows])
     is_legit = np.array([r.label == "legit" for r in rows])
+    scored = [("scam", "", risk), ("suspicious", "", risk)]
+    if risk_plain is not None:
+        scored.append(("scam", "_no_diacritics", risk_plain))
     for origin in ["all", *sorted({r.origin for r in rows})]:
         m = np.array([origin == "all" or r.origin == origin for r in rows])
         fig: dict = {"n_scam": int((m & is_scam).sum()), "n_legit": int((m & is_legit).sum())}
-        for name in ("scam", "suspicious"):
-            hit = risk >= float(thresholds[name])
-            fig[f"recall_at_{name}"] = round(float(hit[m & is_scam].mean()), 4) if fig["n_scam"] else None
-            fig[f"legit_fpr_at_{name}"] = (
-                round(float(hit[m & is_legit].mean()), 4) if fig["n_legit"] else None
-            )
-        if risk_plain is not None:
-            hit = risk_plain >= float(thresholds["scam"])
-            fig["recall_at_scam_no_diacritics"] = (
-                round(float(hit[m & is_scam].mean()), 4) if fig["n_scam"] else None
-            )
-            fig["legit_fpr_at_scam_no_diacritics"] = (
-                round(float(hit[m & is_legit].mean()), 4) if fig["n_legit"] else None
-            )
+        for name, suffix, scores in scored:
+            hit = scores >= float(thresholds[name])
+            fig[f"recall_at_{name}{suffix}"] = _share(hit[m & is_scam])
+            fig[f"legit_fpr_at_{name}{suffix}"] = _share(hit[m & is_legit])
         out[origin] = fig
     return out
+
+
+def _share(hit: np.ndarray) -> float | None:
+    """The share of ``True`` in ``hit`` to 4 places; ``None`` when it is empty."""
+    return round(float(hit.mean()), 4) if len(hit) else None
 
 
 def augment_without_diacritics(rows: list[Row], config: dict) -> list[Row]:
