@@ -81,13 +81,13 @@ _EMAIL = re.compile(
 )
 _HANDLE = re.compile(r"(?<![\w@./])@[a-z0-9_](?:[a-z0-9_.]{1,30}[a-z0-9_])(?![\w@])")
 
-_SEP = r"[\s.\-]?"
+_SEP = r"[\s.\-_>]?"  # ">" and "_" inside numbers: bulk SMS dodging filters ("1>9>0>0>1>9>9>5")
 # Vietnamese numbers: mobiles 03/05/07/08/09 + 8 digits, landlines 02x + 8 digits, with a
 # +84/84/0 prefix; hotlines 1800/1900 + 4 or 6 digits.
 _PHONE_VN = re.compile(
     rf"(?<![\w+])(?:(?:\+|00)?84{_SEP}\(?0?\)?{_SEP}|0)"
-    rf"(?:[35789]\d(?:{_SEP}\d){{7}}|2\d(?:{_SEP}\d){{8}})(?![\w])"
-    rf"|(?<![\w+])1[89]00{_SEP}\d{{2}}{_SEP}\d{{2}}(?:{_SEP}\d{{2}})?(?![\w])"
+    rf"(?:[35789]{_SEP}\d(?:{_SEP}\d){{7}}|2{_SEP}\d(?:{_SEP}\d){{8}})(?![\w])"
+    rf"|(?<![\w+])1{_SEP}[89]{_SEP}0{_SEP}0(?:{_SEP}\d){{4}}(?:(?:{_SEP}\d){{2}})?(?![\w])"
 )
 _PHONE_FOREIGN = re.compile(rf"(?<![\w+])(?:\+|00)(?!84)[1-9]\d{{0,2}}(?:{_SEP}\(?\d+\)?){{2,6}}(?![\w])")
 
