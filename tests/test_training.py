@@ -206,6 +206,10 @@ def test_evaluation_reports_every_figure_by_origin(small_model_dir, small_rows):
     assert fig["confusion"]["labels"] and fig["per_label"]
     report = render_report({"version": "t"}, {"test": ev})
     assert "Robustness" in report and "Confusion matrix" in report
+    c = fig["recall_certainty"]
+    lo, hi = c["recall_interval_95"]
+    assert lo <= fig["binary_at_scam"]["recall"] <= hi and c["n_scam_clusters"] >= 1
+    assert "How sure the recall figures are" in report
     # third-party text is never quoted in a report, only its id
     assert "Tối nay mẹ về muộn" not in report
 
@@ -264,3 +268,39 @@ def test_oof_figures_count_recall_and_legit_fpr_by_origin():
     assert f["real"]["legit_fpr_at_scam"] == 0.5
     assert f["authored"]["recall_at_scam"] == 1.0 and f["authored"]["legit_fpr_at_scam"] is None
     assert f["all"]["n_scam"] == 3
+
+
+def test_recall_certainty_counts_a_cluster_of_near_copies_once():
+    from training.evaluate import recall_by_cluster, wilson_interval
+
+    # five near-copies of one missed message and five different caught ones
+    hit = np.array([False] * 5 + [True] * 5)
+    groups = np.array([7] * 5 + [1, 2, 3, 4, 5])
+    assert recall_by_cluster(hit, groups) == (round(5 / 6, 4), 6)
+    assert recall_by_cluster(np.array([], dtype=bool), np.array([], dtype=int)) == (None, 0)
+    # 11 of 22: the measured half is compatible with anything from about 31% to 69%
+    lo, hi = wilson_interval(11, 22)
+    assert 0.30 < lo < 0.32 and 0.68 < hi < 0.70
+    assert wilson_interval(22, 22)[1] == 1.0 and wilson_interval(0, 0) is None
+
+
+def test_oof_figures_give_the_recall_interval_and_the_per_cluster_recall():
+    from training.train import oof_figures
+
+    rows = [Row(f"s{i}", "x", "loan_debt", "real", "t") for i in range(4)] + [
+        Row("l", "x", "legit", "real", "t")
+    ]
+    risk = np.array([0.1, 0.1, 0.1, 0.9, 0.0])  # three near-copies missed, one other message caught
+    f = oof_figures(
+        risk,
+        rows,
+        {"scam": 0.5, "suspicious": 0.2},
+        {"loan_debt"},
+        cluster_of={"s0": 3, "s1": 3, "s2": 3, "s3": 8, "l": 9},
+    )
+    c = f["real"]["recall_certainty"]
+    assert f["real"]["recall_at_scam"] == 0.25 and c["recall_by_cluster"] == 0.5 and c["n_scam_clusters"] == 2
+    lo, hi = c["recall_interval_95"]
+    assert lo < 0.25 < hi
+    report = render_report({"version": "t", "metrics_oof": f}, {})
+    assert "How sure the recall figures are" in report and "| out of fold | real | 4 | 2 | 0.250 |" in report

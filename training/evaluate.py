@@ -15,8 +15,18 @@ from app.text import fold
 
 from .data import Row
 
-__all__ = ["evaluate_rows", "choose_thresholds", "strip_diacritics", "apply_leetspeak", "render_report"]
+__all__ = [
+    "evaluate_rows",
+    "choose_thresholds",
+    "strip_diacritics",
+    "apply_leetspeak",
+    "render_report",
+    "recall_by_cluster",
+    "recall_certainty",
+    "wilson_interval",
+]
 
+NEAR_DUPLICATE = 0.8  # cosine at which two rows are one message (training/config.toml [split])
 _LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
 
 
@@ -131,12 +141,58 @@ def evaluate_rows(
     return out
 
 
+def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of a share ``hits / n``; ``None`` when ``n`` is 0.
+
+    On 22 real scams one message is 4.5 points of recall: the interval says how far the true
+    figure may lie from the one measured.
+    """
+    if n <= 0:
+        return None
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
+
+
+def recall_by_cluster(hit: np.ndarray, groups: np.ndarray) -> tuple[float | None, int]:
+    """Recall with each near-duplicate cluster weighing one, and the number of clusters.
+
+    ``hit`` and ``groups`` cover the scam rows only. Five near-copies of one message count as
+    one message: the figure a new, unrelated message would most likely meet.
+    """
+    if len(hit) == 0:
+        return None, 0
+    shares = [float(hit[groups == g].mean()) for g in np.unique(groups)]
+    return round(float(np.mean(shares)), 4), len(shares)
+
+
+def recall_certainty(hit: np.ndarray, texts: list[str], groups: np.ndarray | None = None) -> dict:
+    """The 95% interval of a recall and its cluster-weighted value (see the two helpers above).
+
+    ``hit``: one bool per scam row; ``groups``: their near-duplicate clusters, computed from
+    ``texts`` when not given.
+    """
+    if groups is None:
+        from .data import cluster_ids
+
+        groups = cluster_ids(texts, NEAR_DUPLICATE) if len(texts) else np.array([], dtype=int)
+    by_cluster, n_clusters = recall_by_cluster(hit, groups)
+    return {
+        "recall_interval_95": wilson_interval(int(hit.sum()), len(hit)),
+        "recall_by_cluster": by_cluster,
+        "n_scam_clusters": n_clusters,
+    }
+
+
 def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict:
     scams = set(scam_labels())
     y_true = np.array([r.label in scams for r in rows])
     y_scam = np.array([v["verdict"] == "scam" for v in verdicts])
     y_flag = np.array([v["verdict"] in ("scam", "suspicious") for v in verdicts])
     fig = {"binary_at_scam": _binary(y_true, y_scam), "binary_at_suspicious": _binary(y_true, y_flag)}
+    if not brief:
+        fig["recall_certainty"] = recall_certainty(y_scam[y_true], [r.text for r in rows if r.label in scams])
     legit = np.array([r.label == "legit" for r in rows])
     if legit.any():  # false alarms on ordinary messages alone (spam excluded)
         fig["legit_fpr_at_scam"] = round(float(y_scam[legit].mean()), 4)
@@ -216,6 +272,47 @@ def _fmt(x) -> str:
     return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
+def _certainty_table(evaluations: dict[str, dict], oof: dict | None) -> list[str]:
+    """How far each recall may be from the truth: its 95% interval, and the same recall with
+    each near-duplicate cluster weighing one (a cluster of five near-copies is one message)."""
+    found = [
+        (split, origin, ev[origin]["binary_at_scam"]["recall"], ev[origin]["recall_certainty"])
+        for split, ev in evaluations.items()
+        for origin in ("real", "authored", "generated", "heldout", "case")
+        if origin in ev and ev[origin].get("recall_certainty")
+    ]
+    found += [
+        ("out of fold", origin, f["recall_at_scam"], f["recall_certainty"])
+        for origin, f in (oof or {}).items()
+        if origin != "all" and f.get("recall_certainty")
+    ]
+    if not found:
+        return []
+    lines = [
+        "",
+        "### How sure the recall figures are",
+        "",
+        "The 95% interval of each recall at `scam` (Wilson), and the recall with each near-duplicate",
+        "cluster weighing one: on a few dozen real scams one cluster of near-copies can move the",
+        "row figure by many points.",
+        "",
+        "| split | origin | n scam | clusters | recall | 95% interval | recall, one per cluster |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split, origin, recall, c in found:
+        iv = c["recall_interval_95"]
+        n = (
+            evaluations[split][origin]["binary_at_scam"]["n_scam"]
+            if split in evaluations
+            else oof[origin]["n_scam"]
+        )
+        lines.append(
+            f"| {split} | {origin} | {n} | {c['n_scam_clusters']} | {_fmt(recall)} | "
+            f"{'–' if iv is None else f'{iv[0]:.3f}–{iv[1]:.3f}'} | {_fmt(c['recall_by_cluster'])} |"
+        )
+    return lines
+
+
 def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = True) -> str:
     """A markdown report of every figure; ``evaluations`` maps a split name to its results."""
     lines = [f"# canhgiac model {meta.get('version', '')}", ""]
@@ -265,6 +362,7 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
                 f"{_fmt(f['legit_fpr_at_scam'])} | {_fmt(f['recall_at_suspicious'])} | {_fmt(f['legit_fpr_at_suspicious'])} | "
                 f"{_fmt(f.get('recall_at_scam_no_diacritics'))} | {_fmt(f.get('legit_fpr_at_scam_no_diacritics'))} |"
             )
+    lines += _certainty_table(evaluations, oof)
     lines += [
         "",
         "## Robustness: the same rows without diacritics and with leetspeak",

@@ -112,7 +112,12 @@ def _gather_risk(n: int, splits, fold_risks: list[np.ndarray]) -> np.ndarray:
 
 
 def oof_figures(
-    risk: np.ndarray, rows: list[Row], thresholds: dict, scams: set[str], risk_plain: np.ndarray | None = None
+    risk: np.ndarray,
+    rows: list[Row],
+    thresholds: dict,
+    scams: set[str],
+    risk_plain: np.ndarray | None = None,
+    cluster_of: dict[str, int] | None = None,
 ) -> dict:
     """Scam recall and legit FPR of out-of-fold scores, by origin, at the chosen thresholds.
 
@@ -120,7 +125,11 @@ def oof_figures(
     of both splits (several times the test split's) give a steadier recall figure. The legit
     FPR at ``scam`` is at most the target by construction: the threshold was chosen on it.
     ``risk_plain``: the same rows' risk with diacritics stripped, reported beside it.
+    ``cluster_of`` (row id -> near-duplicate cluster, from the split) adds the recall's 95%
+    interval and its value with each cluster weighing one (``recall_certainty``).
     """
+    from .evaluate import recall_certainty
+
     out: dict = {}
     is_scam = np.array([r.label in scams for r in rows])
     is_legit = np.array([r.label == "legit" for r in rows])
@@ -134,6 +143,13 @@ def oof_figures(
             hit = scores >= float(thresholds[name])
             fig[f"recall_at_{name}{suffix}"] = _share(hit[m & is_scam])
             fig[f"legit_fpr_at_{name}{suffix}"] = _share(hit[m & is_legit])
+        if cluster_of is not None:
+            sel = m & is_scam
+            fig["recall_certainty"] = recall_certainty(
+                (risk >= float(thresholds["scam"]))[sel],
+                [],
+                np.array([cluster_of[r.id] for r, keep in zip(rows, sel, strict=True) if keep]),
+            )
         out[origin] = fig
     return out
 
@@ -266,7 +282,9 @@ def train(
         risk_pool = _gather_risk(len(pool), splits, results)
         thresholds = choose_thresholds(risk_pool[:, 0], pool, config)
         log(f"thresholds chosen on out-of-fold train+val scores: {thresholds}")
-        oof = oof_figures(risk_pool[:, 0], pool, thresholds, scams, risk_plain=risk_pool[:, 1])
+        oof = oof_figures(
+            risk_pool[:, 0], pool, thresholds, scams, risk_plain=risk_pool[:, 1], cluster_of=cluster_of
+        )
     else:
         oof = None
         P_val = pipe.predict_proba([r.text for r in parts["val"]])
