@@ -272,6 +272,13 @@ def _fmt(x) -> str:
     return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
+def _shown(ev: dict, order) -> list[str]:
+    """The origins of ``ev`` to print, in ``order``; a split of one origin shows only "all"
+    (the same rows twice would double every table)."""
+    origins = [o for o in order if o in ev and o != "all"]
+    return ["all"] if len(origins) == 1 and "all" in ev else [o for o in order if o in ev]
+
+
 def _certainty_table(evaluations: dict[str, dict], oof: dict | None) -> list[str]:
     """How far each recall may be from the truth: its 95% interval, and the same recall with
     each near-duplicate cluster weighing one (a cluster of five near-copies is one message)."""
@@ -332,9 +339,7 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for split, ev in evaluations.items():
-        for origin in ("all", "real", "generated", "authored", "heldout", "case"):
-            if origin not in ev:
-                continue
+        for origin in _shown(ev, ("all", "real", "generated", "authored", "heldout", "case")):
             b, s = ev[origin]["binary_at_scam"], ev[origin]["binary_at_suspicious"]
             lf, lfs = ev[origin].get("legit_fpr_at_scam"), ev[origin].get("legit_fpr_at_suspicious")
             lines.append(
@@ -373,7 +378,7 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
     for split, ev in evaluations.items():
         if "no_diacritics" not in ev:
             continue
-        for origin in ev["no_diacritics"]:
+        for origin in _shown(ev["no_diacritics"], list(ev["no_diacritics"])):
             a = ev[origin]["binary_at_scam"]
             nd = ev["no_diacritics"][origin]["binary_at_scam"]
             lt = ev["leetspeak"][origin]["binary_at_scam"]
@@ -382,9 +387,7 @@ def render_report(meta: dict, evaluations: dict[str, dict], show_text: bool = Tr
                 f"{_fmt(a['fpr'])} | {_fmt(nd['fpr'])} | {_fmt(lt['fpr'])} |"
             )
     for split, ev in evaluations.items():
-        for origin in ("all", "real", "authored", "heldout", "generated"):
-            if origin not in ev:
-                continue
+        for origin in _shown(ev, ("all", "real", "authored", "heldout", "generated")):
             fig = ev[origin]
             lines += [
                 "",
