@@ -13,7 +13,7 @@ from app.classifier import decide_many
 from app.taxonomy import label_ids, scam_labels
 from app.text import fold
 
-from .data import Row
+from .data import Row, cluster_ids
 
 __all__ = [
     "evaluate_rows",
@@ -163,20 +163,16 @@ def recall_by_cluster(hit: np.ndarray, groups: np.ndarray) -> tuple[float | None
     """
     if len(hit) == 0:
         return None, 0
-    shares = [float(hit[groups == g].mean()) for g in np.unique(groups)]
-    return round(float(np.mean(shares)), 4), len(shares)
+    _, cluster = np.unique(groups, return_inverse=True)
+    shares = np.bincount(cluster, weights=hit.astype(float)) / np.bincount(cluster)
+    return round(float(shares.mean()), 4), len(shares)
 
 
-def recall_certainty(hit: np.ndarray, texts: list[str], groups: np.ndarray | None = None) -> dict:
+def recall_certainty(hit: np.ndarray, groups: np.ndarray) -> dict:
     """The 95% interval of a recall and its cluster-weighted value (see the two helpers above).
 
-    ``hit``: one bool per scam row; ``groups``: their near-duplicate clusters, computed from
-    ``texts`` when not given.
+    ``hit``: one bool per scam row; ``groups``: their near-duplicate clusters.
     """
-    if groups is None:
-        from .data import cluster_ids
-
-        groups = cluster_ids(texts, NEAR_DUPLICATE) if len(texts) else np.array([], dtype=int)
     by_cluster, n_clusters = recall_by_cluster(hit, groups)
     return {
         "recall_interval_95": wilson_interval(int(hit.sum()), len(hit)),
@@ -192,7 +188,9 @@ def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict
     y_flag = np.array([v["verdict"] in ("scam", "suspicious") for v in verdicts])
     fig = {"binary_at_scam": _binary(y_true, y_scam), "binary_at_suspicious": _binary(y_true, y_flag)}
     if not brief:
-        fig["recall_certainty"] = recall_certainty(y_scam[y_true], [r.text for r in rows if r.label in scams])
+        scam_texts = [r.text for r in rows if r.label in scams]
+        groups = cluster_ids(scam_texts, NEAR_DUPLICATE) if scam_texts else np.zeros(0, dtype=int)
+        fig["recall_certainty"] = recall_certainty(y_scam[y_true], groups)
     legit = np.array([r.label == "legit" for r in rows])
     if legit.any():  # false alarms on ordinary messages alone (spam excluded)
         fig["legit_fpr_at_scam"] = round(float(y_scam[legit].mean()), 4)

@@ -147,7 +147,6 @@ def oof_figures(
             sel = m & is_scam
             fig["recall_certainty"] = recall_certainty(
                 (risk >= float(thresholds["scam"]))[sel],
-                [],
                 np.array([cluster_of[r.id] for r, keep in zip(rows, sel, strict=True) if keep]),
             )
         out[origin] = fig
