@@ -144,6 +144,35 @@ def test_thresholds_meet_the_false_positive_target():
     assert t["suspicious"] <= t["scam"]
 
 
+def test_thresholds_hold_the_target_on_each_source_not_only_on_their_union():
+    # 2,000 easy comments and 500 SMS whose legit rows score higher: pooled, the SMS could run
+    # at several times the target; by source, each stays within it
+    rng = np.random.default_rng(1)
+    rows = [Row(f"c{i}", "x", "legit", "real", "comments") for i in range(2000)]
+    rows += [Row(f"s{i}", "x", "legit", "real", "sms") for i in range(500)]
+    rows += [Row(f"t{i}", "x", "legit", "real", "tiny") for i in range(5)]  # too few to measure 0.5%
+    risk = np.concatenate([rng.random(2000) * 0.3, rng.random(500), np.full(5, 0.999)])
+    cfg = {
+        "thresholds": {
+            "target_fpr_scam": 0.005,
+            "target_fpr_suspicious": 0.03,
+            "min_scam": 0.0,
+            "min_suspicious": 0.0,
+        }
+    }
+    src = np.array([r.source for r in rows])
+    pooled = choose_thresholds(risk, rows, cfg)  # the default
+    by_source = choose_thresholds(risk, rows, {"thresholds": {**cfg["thresholds"], "fpr_by": "source"}})
+    assert (risk[src == "sms"] >= pooled["scam"]).mean() > 0.01
+    assert (risk[src == "sms"] >= by_source["scam"]).mean() <= 0.005
+    assert (risk[src == "comments"] >= by_source["scam"]).mean() <= 0.005
+    assert (risk >= by_source["scam"]).mean() <= 0.005
+    # five rows cannot measure a rate of 0.5% (or 3%): on their own they do not lift the lines
+    assert by_source["scam"] < 0.999 and by_source["suspicious"] <= by_source["scam"]
+    with pytest.raises(ValueError, match="fpr_by"):
+        choose_thresholds(risk, rows, {"thresholds": {**cfg["thresholds"], "fpr_by": "max"}})
+
+
 def test_out_of_fold_thresholds_meet_the_target_on_rows_never_seen_by_their_scorer(small_rows):
     from app.taxonomy import label_ids, scam_labels
     from tests.conftest import SMALL_PARAMS
@@ -304,3 +333,32 @@ def test_oof_figures_give_the_recall_interval_and_the_per_cluster_recall():
     assert lo < 0.25 < hi
     report = render_report({"version": "t", "metrics_oof": f}, {})
     assert "How sure the recall figures are" in report and "| out of fold | real | 4 | 2 | 0.250 |" in report
+
+
+def test_false_alarms_are_reported_source_by_source():
+    from training.train import oof_figures
+
+    # 1 of 4 inbox SMS flagged, 0 of 6 comments: pooled the FPR reads 0.1, the SMS alone 0.25
+    rows = [Row(f"m{i}", "x", "legit", "real", "kltn_real_legit") for i in range(4)]
+    rows += [Row(f"c{i}", "x", "legit", "real", "nana_legit") for i in range(6)]
+    rows += [Row("s", "x", "loan_debt", "real", "kltn_real_scam")]
+    risk = np.array([0.9, 0.1, 0.1, 0.1] + [0.0] * 6 + [0.8])
+    f = oof_figures(risk, rows, {"scam": 0.5, "suspicious": 0.2}, {"loan_debt"})
+    assert f["real"]["legit_fpr_at_scam"] == 0.1
+    by = f["real"]["legit_fpr_by_source"]
+    assert by["kltn_real_legit"] == {"n": 4, "false_alarms": 1, "fpr": 0.25}
+    assert by["nana_legit"] == {"n": 6, "false_alarms": 0, "fpr": 0.0}
+    report = render_report({"version": "t", "metrics_oof": f}, {})
+    assert "| out of fold | kltn_real_legit | 4 | 1 | 0.250 |" in report
+
+
+def test_sample_weights_by_source_win_over_weights_by_origin():
+    from training.train import origin_weights
+
+    rows = [
+        Row("a", "x", "legit", "real", "kltn_real_legit"),
+        Row("b", "x", "legit", "real", "nana_legit"),
+        Row("c", "x", "legit", "generated", "kltn_generated_legit"),
+    ]
+    cfg = {"model": {"origin_weight": {"generated": 0.3, "kltn_real_legit": 4, "real": 2}}}
+    assert origin_weights(rows, cfg).tolist() == [4.0, 2.0, 0.3]

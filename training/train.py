@@ -36,9 +36,12 @@ def new_version() -> str:
 
 
 def origin_weights(rows: list[Row], config: dict) -> np.ndarray:
-    """Sample weights: generated rows repeat a few templates, so each counts for less."""
+    """Sample weights: generated rows repeat a few templates, so each counts for less.
+
+    ``[model] origin_weight`` maps an origin (``generated``) or a source (``kltn_real_legit``)
+    to a weight; a source's weight wins over its origin's."""
     w = config["model"].get("origin_weight", {"generated": 0.3})
-    return np.array([float(w.get(r.origin, 1.0)) for r in rows])
+    return np.array([float(w.get(r.source, w.get(r.origin, 1.0))) for r in rows])
 
 
 def _oof_folds(
@@ -128,7 +131,7 @@ def oof_figures(
     ``cluster_of`` (row id -> near-duplicate cluster, from the split) adds the recall's 95%
     interval and its value with each cluster weighing one (``recall_certainty``).
     """
-    from .evaluate import recall_certainty
+    from .evaluate import legit_fpr_by_source, recall_certainty
 
     out: dict = {}
     is_scam = np.array([r.label in scams for r in rows])
@@ -143,6 +146,10 @@ def oof_figures(
             hit = scores >= float(thresholds[name])
             fig[f"recall_at_{name}{suffix}"] = _share(hit[m & is_scam])
             fig[f"legit_fpr_at_{name}{suffix}"] = _share(hit[m & is_legit])
+        if origin != "all":
+            fig["legit_fpr_by_source"] = legit_fpr_by_source(
+                [r for r, keep in zip(rows, m, strict=True) if keep], (risk >= float(thresholds["scam"]))[m]
+            )
         if cluster_of is not None:
             sel = m & is_scam
             fig["recall_certainty"] = recall_certainty(
