@@ -178,6 +178,12 @@ def test_explanation_has_summary_terms_and_advice(clf):
             "vietcombank-xacthuc.icu/login",
         ),
         ("Xem chi tiết bit.ly/3abcXYZ", "shortener", "bit.ly/3abcXYZ"),
+        (
+            "Nhận tiền tại https://sites.google.com/view/nhantien-vcb ngay",
+            "free_hosting",
+            "https://sites.google.com/view/nhantien-vcb",
+        ),
+        ("Đăng nhập vcb-digibank.web.app để xác thực", "free_hosting", "vcb-digibank.web.app"),
         ("Tải app tại http://103.21.44.9/vneid.apk", "apk", "http://103.21.44.9/vneid.apk"),
         ("Gọi ngay +855 96 123 4567 để nhận quà", "foreign_phone", "+855 96 123 4567"),
         (
@@ -202,6 +208,18 @@ def test_red_flags_point_at_the_right_words(text, kind, span_text):
     f = flags[0]
     assert text[f["start"] : f["end"]] == span_text
     assert f["reason"] and f["reason_en"]
+
+
+def test_a_page_on_a_free_host_is_not_the_official_site_of_its_platform():
+    from app.features import url_flags
+
+    assert url_flags("google.com", "https://google.com/search")["official"]
+    free = url_flags("sites.google.com", "https://sites.google.com/view/vcb")
+    assert free["free_hosting"] and not free["official"]
+    assert not url_flags("vietcombank.com.vn", "vietcombank.com.vn")["free_hosting"]
+    # the bank's own site is not flagged as a free host
+    kinds = {f["kind"] for f in red_flags(normalize("Xem tại vietcombank.com.vn/uu-dai"))}
+    assert "free_hosting" not in kinds
 
 
 def test_warning_about_otp_is_not_an_otp_request():

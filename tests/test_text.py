@@ -127,6 +127,8 @@ ENTITY_CASES = [
     ("trang vietcombank.com.vn là trang thật", "url", "vietcombank.com.vn"),
     ("vào 103.45.67.89/app tải", "url", "103.45.67.89/app"),
     ("nhóm t.me/dautu_vip99", "url", "t.me/dautu_vip99"),
+    # the scheme without its colon, to slip past link filters, on a host with no real TLD
+    ("Ma OTP 632900 https//vi.ecmjJ7U4frh", "url", "https//vi.ecmjJ7U4frh"),
     # throwaway domains of bulk gambling SMS, and TLDs that are also words (need 2 labels or a path)
     ("nap dau tang 100% jOeR5Rv.Gezne.de i7V", "url", "jOeR5Rv.Gezne.de"),
     ("Quay:1_59;VbUmlosnG.qcpo.bid D", "url", "VbUmlosnG.qcpo.bid"),

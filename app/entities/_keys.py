@@ -50,11 +50,11 @@ def host_path(url: str) -> tuple[str, str]:
 
 @cache
 def _platforms() -> frozenset[str]:
-    from app.text._tables import tables  # the shorteners live with the text layer's tables
+    from app.text._tables import tables  # shorteners and free hosts live with the text layer's tables
 
     with open(Path(__file__).with_name("platforms.yaml"), encoding="utf-8") as fh:
         listed = yaml.safe_load(fh)["platforms"]
-    return frozenset(listed) | tables().shorteners
+    return frozenset(listed) | tables().shorteners | tables().free_hosting
 
 
 def is_platform(host: str) -> bool:

@@ -20,6 +20,10 @@ FLAG_REASONS = {
         "Domain imitating a brand or agency ({x}), not the official site",
     ),
     "shortener": ("Link rút gọn che giấu địa chỉ thật", "Shortened link hides the real address"),
+    "free_hosting": (
+        "Trang web dựng miễn phí ({x}): ai cũng tạo được, ngân hàng hay cơ quan không dùng",
+        "A free site anyone can make ({x}): banks and agencies do not use them",
+    ),
     "ip": ("Link dùng địa chỉ IP thay cho tên miền", "Link uses a raw IP address instead of a domain"),
     "apk": (
         "Link tải ứng dụng (.apk) ngoài kho ứng dụng chính thức",
@@ -126,6 +130,8 @@ def red_flags(n: NormalizedText) -> list[dict]:
                 out.append(_flag("brand_lookalike", e.text, e.start, e.end, host))
             if e.attrs.get("shortener"):
                 out.append(_flag("shortener", e.text, e.start, e.end))
+            if flags["free_hosting"]:
+                out.append(_flag("free_hosting", e.text, e.start, e.end, host))
             for k in ("ip", "apk", "messaging"):
                 if flags[k]:
                     out.append(_flag(k, e.text, e.start, e.end))

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from app.text import NormalizedText
+from app.text._tables import is_free_host
 
 __all__ = ["SignalFeatures", "SIGNAL_NAMES", "SUSPICIOUS_TLDS", "url_flags"]
 
@@ -33,8 +34,10 @@ SIGNAL_NAMES = (
     "n_url", "n_email", "n_phone", "n_bank_account", "n_money", "n_otp", "n_handle",
     "url_suspicious_tld", "url_shortener", "url_ip", "url_apk", "url_messaging", "url_brand_lookalike",
     "url_official", "phone_foreign", "phone_hotline", "money_max", "disguise", "leet", "spaced", "fancy",
-    "invisible", "length", "upper_ratio", "exclaim",
+    "invisible", "length", "upper_ratio", "exclaim", "url_free_hosting",
 )  # fmt: skip
+# New names go at the END: a model fitted before keeps reading the columns it was fitted on
+# (``transform`` returns the first ``n_features_out_``).
 
 
 _COL = {name: i for i, name in enumerate(SIGNAL_NAMES)}
@@ -59,9 +62,11 @@ _C_LENGTH, _C_UPPER, _C_EXCLAIM = _COL["length"], _COL["upper_ratio"], _COL["exc
 
 
 def url_flags(host: str, url: str) -> dict[str, bool]:
-    """Flags for one link: suspicious TLD, shortener, raw IP, APK, messaging, look-alike, official."""
+    """Flags for one link: suspicious TLD, shortener, raw IP, APK, messaging, look-alike, official,
+    free hosting (a page anyone can publish: ``sites.google.com`` is not Google speaking)."""
     tld = host.rsplit(".", 1)[-1] if "." in host else ""
-    official = bool(_OFFICIAL.search(host))
+    free = is_free_host(host)
+    official = bool(_OFFICIAL.search(host)) and not free
     return {
         "suspicious_tld": tld in SUSPICIOUS_TLDS,
         "ip": bool(re.fullmatch(r"[\d.]+", host)),
@@ -69,6 +74,7 @@ def url_flags(host: str, url: str) -> dict[str, bool]:
         "messaging": host in ("zalo.me", "t.me", "wa.me", "m.me", "telegram.me"),
         "brand_lookalike": bool(_BRANDS.search(host)) and not official,
         "official": official,
+        "free_hosting": free,
     }
 
 
@@ -98,7 +104,8 @@ class SignalFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def get_feature_names_out(self, input_features=None):
-        return np.array([f"sig__{n}" for n in SIGNAL_NAMES], dtype=object)
+        names = SIGNAL_NAMES[: getattr(self, "n_features_out_", len(SIGNAL_NAMES))]
+        return np.array([f"sig__{n}" for n in names], dtype=object)
 
     def transform(self, X: list[NormalizedText]):
         # rows built as Python lists (cheaper than item assignment into a NumPy row)
@@ -139,4 +146,4 @@ class SignalFeatures(TransformerMixin, BaseEstimator):
             row[_C_EXCLAIM] = min(n.clean.count("!"), 5) / 5
             rows.append(row)
         out = np.array(rows, dtype=np.float64).reshape(len(X), width)
-        return sp.csr_matrix(out)
+        return sp.csr_matrix(out[:, : getattr(self, "n_features_out_", width)])

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ._tables import tables
+from ._tables import is_free_host, tables
 
 __all__ = ["Entity", "ENTITY_KINDS", "find_entities"]
 
@@ -52,8 +52,8 @@ def _url_re() -> re.Pattern[str]:
     spaced = "|".join(sorted((re.escape(x) for x in t.spaced_tlds), key=len, reverse=True))
     ambiguous = "|".join(sorted((re.escape(x) for x in t.ambiguous_tlds), key=len, reverse=True))
     return re.compile(
-        # scheme, also defanged (hxxp, [:])
-        rf"(?:h[tx]{{2}}ps?|ftp)\s?(?::|\[:\])\s?//\s?{_PATH_CHARS}+"
+        # scheme, also defanged (hxxp, [:]) or without its colon ("https//": dodging link filters)
+        rf"(?:h[tx]{{2}}ps?|ftp)\s?(?::|\[:\])?\s?//\s?{_PATH_CHARS}+"
         # www.
         rf"|www\s?{_DOT}\s?{_PATH_CHARS}+"
         # IPv4 with optional port/path
@@ -73,7 +73,7 @@ def _url_hint_re() -> re.Pattern[str]:
     """A cheap test that a text may hold a link; most messages fail it and skip the full scan."""
     t = tables()
     tlds = "|".join(sorted((re.escape(x) for x in t.tlds + t.ambiguous_tlds), key=len, reverse=True))
-    return re.compile(rf"{_DOT}\s?(?:{tlds})(?![\w-])|h[tx]{{2}}ps?\s?(?::|\[:\])|www|\d\.\d{{1,3}}\.\d")
+    return re.compile(rf"{_DOT}\s?(?:{tlds})(?![\w-])|h[tx]{{2}}ps?\s?(?::|\[:\]|//)|www|\d\.\d{{1,3}}\.\d")
 
 
 _EMAIL = re.compile(
@@ -222,11 +222,13 @@ def find_entities(low: str, fold_low: str) -> list[Entity]:
                 if "[" in low[s:e] or " " in low[s:e]
                 else low[s:e]
             )
-            url = re.sub(r"^h[tx]{2}p", "http", url)
+            url = re.sub(r"^h[tx]{2}p(s?):?//", r"http\1://", url)
             host = re.sub(r"^[a-z]+://", "", url).split("/")[0].split(":")[0].split("?")[0]
             attrs = {"host": host}
             if host in t.shorteners:
                 attrs["shortener"] = True
+            if is_free_host(host):
+                attrs["free_hosting"] = True
             if re.fullmatch(r"[\d.]+", host):
                 attrs["ip"] = True
             claim("url", s, e, url, attrs)

@@ -67,6 +67,7 @@ class Tables:
     spaced_tlds: tuple[str, ...]
     ambiguous_tlds: tuple[str, ...]
     shorteners: frozenset[str]
+    free_hosting: frozenset[str]  # hosts (and their sub-domains) where anyone publishes a page
 
 
 @cache
@@ -108,4 +109,12 @@ def tables() -> Tables:
         spaced_tlds=tuple(tld["spaced_ok"]),
         ambiguous_tlds=tuple(tld.get("ambiguous", ())),
         shorteners=frozenset(tld["shorteners"]),
+        free_hosting=frozenset(tld["free_hosting"]),
     )
+
+
+def is_free_host(host: str) -> bool:
+    """Whether ``host`` is, or is under, a host where anyone can publish a page for free."""
+    labels = host.split(".")
+    free = tables().free_hosting
+    return any(".".join(labels[i:]) in free for i in range(len(labels) - 1))
