@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench bench-api lint clean
+.PHONY: install run test bench bench-api transfer lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: install  ## lint, then run the whole test suite
 
 bench: install  ## benchmarks: normalizer, scoring, explanations (prints the figures)
 	$(BIN)/python -m training.bench
+
+transfer: install  ## real-scam recall of a model fitted without any real scam (~2 min; needs ../shared)
+	$(BIN)/python -m training.transfer
 
 bench-api: install  ## load-test the API: real uvicorn (2 workers), 50 clients on loopback; prints figures
 	$(BIN)/python -m training.bench_api

@@ -362,3 +362,46 @@ def test_sample_weights_by_source_win_over_weights_by_origin():
     ]
     cfg = {"model": {"origin_weight": {"generated": 0.3, "kltn_real_legit": 4, "real": 2}}}
     assert origin_weights(rows, cfg).tolist() == [4.0, 2.0, 0.3]
+
+
+def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
+    from app.taxonomy import scam_labels
+    from tests.conftest import SMALL_PARAMS
+    from training.data import cluster_ids, load_config
+    from training.transfer import transfer_figures
+
+    cfg = load_config()
+    cfg["model"].update(SMALL_PARAMS)
+    scams = set(scam_labels())
+    # every fifth scam plays a real one; one authored near-copy of the first stays in training
+    rows = [
+        Row(r.id, r.text, r.label, "real" if r.label in scams and i % 5 == 0 else r.origin, r.source)
+        for i, r in enumerate(small_rows)
+    ]
+    real_scams = [r for r in rows if r.origin == "real"]
+    twin = Row("twin", real_scams[0].text + " !", real_scams[0].label, "authored", "t")
+    held = [r for r in rows if r.label == "legit"][:20]  # the test split's real legitimate rows
+    legit = [Row(r.id, r.text, "legit", "real", "sms") for r in held]
+    train = [r for r in rows if r not in real_scams[:3] and r not in held] + [twin]
+    parts = {"train": train, "val": [], "test": real_scams[:3] + legit}
+    everything = parts["train"] + parts["test"]
+    cluster_of = dict(
+        zip([r.id for r in everything], cluster_ids([r.text for r in everything], 0.8).tolist())
+    )
+    assert cluster_of["twin"] == cluster_of[real_scams[0].id]
+
+    fig = transfer_figures(parts, cluster_of, cfg, {"scam": 0.5, "suspicious": 0.2})
+    assert fig["n_real_scams"] == len(real_scams)
+    # the fit lost the real scams of train and the twin, nothing else
+    assert fig["fitted_rows"] == len(train) - (len(real_scams) - 3) - 1
+    assert "real" not in fig["fitted_by_origin"]
+    assert 0 <= fig["recall_at_scam"] <= fig["recall_at_suspicious"] <= 1
+    assert sum(f["n"] for f in fig["recall_by_label"].values()) == len(real_scams)
+    assert fig["legit_fpr_by_source"]["sms"]["n"] == 20
+    # scored by a model that never saw them, the legitimate rows still mostly read as legit
+    assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5
+
+    with pytest.raises(ValueError, match="no real scam"):
+        transfer_figures(
+            {"train": small_rows, "val": [], "test": []}, {}, cfg, {"scam": 0.5, "suspicious": 0.2}
+        )
