@@ -397,6 +397,7 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     assert "real" not in fig["fitted_by_origin"]
     assert 0 <= fig["recall_at_scam"] <= fig["recall_at_suspicious"] <= 1
     assert sum(f["n"] for f in fig["recall_by_label"].values()) == len(real_scams)
+    assert sum(f["n"] for f in fig["recall_by_source"].values()) == len(real_scams)
     assert fig["legit_fpr_by_source"]["sms"]["n"] == 20
     # scored by a model that never saw them, the legitimate rows still mostly read as legit
     assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5

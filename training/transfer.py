@@ -57,6 +57,7 @@ def transfer_figures(
     n = len(targets)
     hit = risk[:n] >= t_scam
     labels = np.array([r.label for r in targets])
+    sources = np.array([r.source for r in targets])
     return {
         "fitted_rows": len(fit),
         "fitted_by_origin": {o: sum(r.origin == o for r in fit) for o in sorted({r.origin for r in fit})},
@@ -71,6 +72,10 @@ def transfer_figures(
         "recall_by_label": {
             lab: {"n": int((labels == lab).sum()), "recall": round(float(hit[labels == lab].mean()), 4)}
             for lab in sorted(set(labels))
+        },
+        "recall_by_source": {
+            src: {"n": int((sources == src).sum()), "recall": round(float(hit[sources == src].mean()), 4)}
+            for src in sorted(set(sources))
         },
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
     }
@@ -124,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for lab, f in fig["recall_by_label"].items():
         print(f"  {lab:24s} {f['n']:4d}  recall {f['recall']:.3f}")
+    for src, f in fig["recall_by_source"].items():
+        print(f"  from {src:22s} {f['n']:4d}  recall {f['recall']:.3f}")
     for source, f in fig["legit_fpr_by_source"].items():
         print(
             f"real legitimate ({source}, test split): {f['false_alarms']} of {f['n']} flagged scam ({f['fpr']:.3f})"
