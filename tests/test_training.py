@@ -386,7 +386,7 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     parts = {"train": train, "val": [], "test": real_scams[:3] + legit}
     everything = parts["train"] + parts["test"]
     cluster_of = dict(
-        zip([r.id for r in everything], cluster_ids([r.text for r in everything], 0.8).tolist())
+        zip([r.id for r in everything], cluster_ids([r.text for r in everything], 0.8).tolist(), strict=True)
     )
     assert cluster_of["twin"] == cluster_of[real_scams[0].id]
 
