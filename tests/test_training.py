@@ -126,18 +126,15 @@ def test_split_is_stable_when_rows_are_added(small_rows):
     assert {r.id for r in other["test"]} != {r.id for r in before["test"]}
 
 
+# the false-positive targets of training/config.toml, without the floors
+_TARGETS = {"target_fpr_scam": 0.005, "target_fpr_suspicious": 0.03, "min_scam": 0.0, "min_suspicious": 0.0}
+
+
 def test_thresholds_meet_the_false_positive_target():
     rng = np.random.default_rng(0)
     rows = [Row(str(i), "x", "legit", "real", "t") for i in range(1000)]
     risk = rng.random(1000) ** 4  # most legit rows score low
-    cfg = {
-        "thresholds": {
-            "target_fpr_scam": 0.005,
-            "target_fpr_suspicious": 0.03,
-            "min_scam": 0.0,
-            "min_suspicious": 0.0,
-        }
-    }
+    cfg = {"thresholds": dict(_TARGETS)}
     t = choose_thresholds(risk, rows, cfg)
     assert (risk >= t["scam"]).mean() <= 0.005
     assert (risk >= t["suspicious"]).mean() <= 0.03
@@ -152,14 +149,7 @@ def test_thresholds_hold_the_target_on_each_source_not_only_on_their_union():
     rows += [Row(f"s{i}", "x", "legit", "real", "sms") for i in range(500)]
     rows += [Row(f"t{i}", "x", "legit", "real", "tiny") for i in range(5)]  # too few to measure 0.5%
     risk = np.concatenate([rng.random(2000) * 0.3, rng.random(500), np.full(5, 0.999)])
-    cfg = {
-        "thresholds": {
-            "target_fpr_scam": 0.005,
-            "target_fpr_suspicious": 0.03,
-            "min_scam": 0.0,
-            "min_suspicious": 0.0,
-        }
-    }
+    cfg = {"thresholds": dict(_TARGETS)}
     src = np.array([r.source for r in rows])
     pooled = choose_thresholds(risk, rows, cfg)  # the default
     by_source = choose_thresholds(risk, rows, {"thresholds": {**cfg["thresholds"], "fpr_by": "source"}})
