@@ -69,15 +69,17 @@ def transfer_figures(
         "right_type_among_caught": round(float((scam_type[:n][hit] == labels[hit]).mean()), 4)
         if hit.any()
         else None,
-        "recall_by_label": {
-            lab: {"n": int((labels == lab).sum()), "recall": round(float(hit[labels == lab].mean()), 4)}
-            for lab in sorted(set(labels))
-        },
-        "recall_by_source": {
-            src: {"n": int((sources == src).sum()), "recall": round(float(hit[sources == src].mean()), 4)}
-            for src in sorted(set(sources))
-        },
+        "recall_by_label": _recall_by(labels, hit),
+        "recall_by_source": _recall_by(sources, hit),
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
+    }
+
+
+def _recall_by(keys: np.ndarray, hit: np.ndarray) -> dict[str, dict]:
+    """``{key: {"n", "recall"}}`` for each value of ``keys`` (a label, a source)."""
+    return {
+        k: {"n": int((keys == k).sum()), "recall": round(float(hit[keys == k].mean()), 4)}
+        for k in sorted(set(keys.tolist()))
     }
 
 

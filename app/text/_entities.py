@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ._tables import is_free_host, tables
+from ._tables import tables
 
 __all__ = ["Entity", "ENTITY_KINDS", "find_entities"]
 
@@ -227,8 +227,6 @@ def find_entities(low: str, fold_low: str) -> list[Entity]:
             attrs = {"host": host}
             if host in t.shorteners:
                 attrs["shortener"] = True
-            if is_free_host(host):
-                attrs["free_hosting"] = True
             if re.fullmatch(r"[\d.]+", host):
                 attrs["ip"] = True
             claim("url", s, e, url, attrs)
