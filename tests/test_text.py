@@ -71,6 +71,14 @@ def test_normalize_unicode_cleanup(raw, expected):
         ("nhiễm covid19", "nhiễm covid19"),
         ("đẹp quá!", "đẹp quá!"),
         ("file mp3", "file mp3"),
+        # accents Vietnamese never writes stand in for its own letters
+        ("ŜšĕŊ RiêngBạŋ Thắŋġ Thųa", "ssen riêng bạn thắng thua"),
+        ("Nguyễn Müller", "nguyễn muller"),
+        # words glued with capitals are split when every part is a syllable
+        ("TặngRiêngBạn NạpĐầu x2", "tặng riêng bạn nạp đầu x2"),
+        ("ví MoMo, ZaloPay, VietinBank, iPhone", "ví momo, zalopay, vietinbank, iphone"),
+        # dots before, between (one or two) and after single letters
+        ("vao .g.O.O.g.L.E..108 .B..E.A.N", "vao .google..108 .bean"),
     ],
 )
 def test_normalize_undoes_disguise(raw, expected):
@@ -88,6 +96,7 @@ def test_normalize_undoes_disguise(raw, expected):
         ("chuy\u200bển", "invisible"),
         ("ko dc", "teencode"),
         ("Mjen phj nhan Tjen", "leet"),
+        ("Thắŋġ Thųa", "homoglyph"),
     ],
 )
 def test_normalize_counts_disguise(raw, kind):
@@ -95,6 +104,16 @@ def test_normalize_counts_disguise(raw, kind):
     assert n.disguise[kind] > 0
     if kind != "teencode":
         assert n.disguise_score > 0
+
+
+def test_glued_words_keep_links_and_count_apart_from_disguise():
+    n = normalize("[SieuThiHoaBinh] giam 15%, xem web.vn/NhanQua hoac NhanQua.vn")
+    assert n.text.startswith("[sieu thi hoa binh]")
+    assert [e.value for e in n.entities] == ["web.vn/nhanqua", "nhanqua.vn"]
+    assert n.disguise["glued"] == 1
+    assert n.disguise_score == 0  # brandname senders write their names this way
+    e = n.entities[0]
+    assert n.raw[e.start : e.end] == "web.vn/NhanQua"
 
 
 def test_normalize_plain_text_has_no_disguise():

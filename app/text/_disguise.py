@@ -17,8 +17,9 @@ _SYLLABLE = re.compile(
 )
 
 _LETTER = r"[^\W\d_]"
-# v.i.e.t.c.o.m.b.a.n.k, c-h-u-y-e-n, s*h*o*p*e*e
-_DOTTED = re.compile(rf"(?<![\w.\-*·])(?:{_LETTER}[.\-*·_]){{3,}}{_LETTER}(?![\w\-*·])")
+# v.i.e.t.c.o.m.b.a.n.k, c-h-u-y-e-n, s*h*o*p*e*e, and runs that start or double a dot
+# (".v.a..o. .g.o.o.g.l.e"): one or two separators between single letters
+_DOTTED = re.compile(rf"(?<![\w\-*·])(?<!\w\.)(?:{_LETTER}[.\-*·_]{{1,2}}){{3,}}{_LETTER}(?![\w\-*·])")
 # c h u y e n  k h o a n (two spaces between words)
 _SPACED = re.compile(rf"(?<!\S)(?:{_LETTER} {{1,3}}){{3,}}{_LETTER}(?!\S)")
 # a token mixing letters with digits or leet symbols

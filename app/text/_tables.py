@@ -35,6 +35,58 @@ def _build_fold_table() -> dict[int, str]:
 
 FOLD_TABLE = _build_fold_table()
 
+# The marks Vietnamese writes on a letter: the five tones, circumflex, breve and horn.
+_VI_MARKS = frozenset(TONE_MARKS + "\u0302\u0306\u031b")
+# Latin letters with no decomposition that stand in for a plain one in disguised text
+_FOREIGN_SPECIAL = {
+    "ŋ": "n",
+    "Ŋ": "N",
+    "ħ": "h",
+    "Ħ": "H",
+    "ı": "i",
+    "ł": "l",
+    "Ł": "L",
+    "ø": "o",
+    "Ø": "O",
+    "ŧ": "t",
+    "Ŧ": "T",
+    "ƀ": "b",
+    "ɨ": "i",
+    "ʉ": "u",
+    "ƙ": "k",
+    "ɗ": "d",
+    "ɓ": "b",
+}
+
+
+def is_vietnamese_letter(ch: str) -> bool:
+    """Whether the precomposed letter ``ch`` is spelled in Vietnamese (ă, ệ, ữ, đ; not š, ŷ, ē)."""
+    if ch in "đĐ":
+        return True
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if not marks:
+        return True
+    b = base.lower()
+    if any(m not in _VI_MARKS for m in marks) or sum(m in TONE_MARKS for m in marks) > 1:
+        return False
+    if "\u0306" in marks and b != "a" or "\u031b" in marks and b not in "ou":
+        return False
+    if "\u0302" in marks and b not in "aeo":
+        return False
+    return b in "aeiouy"
+
+
+def _build_foreign_table() -> dict[int, str]:
+    """One-to-one map from Latin letters Vietnamese never writes (š, ŋ, ĕ, ŷ, ǹ) to the plain
+    letter: bulk SMS use them so "ThâŋGửį" reads as "ThânGửi" to a person but not to a filter."""
+    table = {ord(k): v for k, v in _FOREIGN_SPECIAL.items()}
+    for cp in [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]:
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha() and not is_vietnamese_letter(ch):
+            table[cp] = base
+    return table
+
 
 def fold(text: str) -> str:
     """Remove Vietnamese diacritics, character for character (``len`` is preserved)."""
@@ -98,7 +150,7 @@ def tables() -> Tables:
     return Tables(
         leet_primary={str(k): v for k, v in leet["primary"].items()},
         leet_alternatives={str(k): tuple(v) for k, v in leet["alternatives"].items()},
-        homoglyphs={ord(k): v for k, v in _load("homoglyphs.yaml").items()},
+        homoglyphs=_build_foreign_table() | {ord(k): v for k, v in _load("homoglyphs.yaml").items()},
         words=frozenset(words["words"]),
         lookalikes=dict(words["lookalikes"]),
         teencode=teencode,

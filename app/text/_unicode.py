@@ -7,7 +7,7 @@ import unicodedata
 from functools import cache
 
 from ._align import OffsetMap, rewrite
-from ._tables import TONE_MARKS, tables
+from ._tables import TONE_MARKS, fold, is_vietnamese_letter, tables
 
 __all__ = ["clean_unicode"]
 
@@ -30,6 +30,35 @@ _CLUSTER = re.compile(
 # are moved to the older, more common placement (hòa, thúy). In "quý" the u belongs to the
 # onset "qu", so it keeps its mark.
 _TONE_PLACEMENT = re.compile("(?<![qQ])([oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?!\\w)")
+
+
+@cache
+def _glued_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A word with a small letter followed by a capital inside it, and the split points."""
+    letters = [chr(c) for c in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x1EFA)]]
+    viet = [c for c in letters if c.isalpha() and (c.isascii() or is_vietnamese_letter(c))]
+    lower = re.escape("".join(c for c in viet if c.islower()))
+    upper = re.escape("".join(c for c in viet if c.isupper()))
+    word = rf"[^\W\d_]*[{lower}][{upper}][^\W\d_]*"
+    # not inside a link, an e-mail, a hashtag or a file name: "web.vn/NhanQua" stays whole
+    around = rf"(?<![\w@#/])(?<!\w\.){word}(?![\w@/]|\.\w)"
+    return re.compile(around), re.compile(rf"(?<=[{lower}])(?=[{upper}])")
+
+
+def _split_glued(m: re.Match[str]) -> str | None:
+    """ "NhậnThưởngNgay" -> "Nhận Thưởng Ngay" when every part is a Vietnamese syllable; brand
+    names ("MoMo", "ZaloPay", "VietinBank") and anything else stay as written."""
+    from ._disguise import is_syllable
+
+    word = m.group()
+    t = tables()
+    key = word.lower()
+    if key in t.words or key in t.lookalikes or fold(key) in t.banks:
+        return None
+    parts = _glued_res()[1].split(word)
+    if any(len(p) < 2 or not is_syllable(p) for p in parts):
+        return None
+    return " ".join(parts)
 
 
 @cache
@@ -59,10 +88,11 @@ def clean_unicode(raw: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
     """Clean ``raw`` and return the text, the offset maps back to ``raw``, and counts.
 
     Counts: ``invisible`` characters removed, ``fancy`` letters folded (𝐁, Ｂ, Ⓑ),
-    ``homoglyph`` letters from other scripts replaced.
+    ``homoglyph`` letters from other scripts or with accents Vietnamese never writes replaced,
+    ``glued`` words written together with capitals ("TặngRiêngBạn") split.
     """
     maps: list[OffsetMap] = []
-    counts = {"invisible": 0, "fancy": 0, "homoglyph": 0}
+    counts = {"invisible": 0, "fancy": 0, "homoglyph": 0, "glued": 0}
     text = raw
 
     text = _CONTROL_SPACE.sub(" ", text)  # same length: no map needed
@@ -96,4 +126,14 @@ def clean_unicode(raw: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
         text, om = rewrite(text, _TONE_PLACEMENT, _move_tone)
         if om:
             maps.append(om)
+
+    def split(m: re.Match[str]) -> str | None:
+        out = _split_glued(m)
+        if out is not None:
+            counts["glued"] += 1
+        return out
+
+    text, om = rewrite(text, _glued_res()[0], split)
+    if om:
+        maps.append(om)
     return text, maps, counts
