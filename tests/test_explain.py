@@ -177,6 +177,11 @@ def test_explanation_has_summary_terms_and_advice(clf):
             "brand_lookalike",
             "vietcombank-xacthuc.icu/login",
         ),
+        (
+            "video đây mn ạ, sợ quá https://wvw-fb.com/profile-phpid=7476",
+            "brand_lookalike",
+            "https://wvw-fb.com/profile-phpid=7476",
+        ),
         ("Xem chi tiết bit.ly/3abcXYZ", "shortener", "bit.ly/3abcXYZ"),
         (
             "Nhận tiền tại https://sites.google.com/view/nhantien-vcb ngay",

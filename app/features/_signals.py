@@ -21,13 +21,16 @@ SUSPICIOUS_TLDS = frozenset(
 _BRANDS = re.compile(
     r"vietcombank|vcb|vietinbank|bidv|agribank|techcombank|tcb|mbbank|acb|vpbank|tpbank|sacombank|"
     r"shopee|lazada|tiki|tiktok|momo|zalopay|viettel|vinaphone|mobifone|evn|bhxh|vssid|vneid|"
-    r"dichvucong|chinhphu|congan|bocongan|thue|etax|gdt|vnpost|ghn|ghtk|jnt|facebook|zalo"
+    r"dichvucong|chinhphu|congan|bocongan|thue|etax|gdt|vnpost|ghn|ghtk|jnt|facebook|zalo|"
+    # short and misspelt names of the platforms people log in to: "wvw-fb.com", "faceb00k-group.sbs"
+    r"(?<![a-z])fb(?![a-z])|fac[e3]b[o0]{2,}k|z[a4]l[o0]-|instagram|messenger|telegram"
 )
 _OFFICIAL = re.compile(
     r"(?:^|\.)(?:gov\.vn|vietcombank\.com\.vn|vietinbank\.vn|bidv\.com\.vn|agribank\.com\.vn|"
     r"techcombank\.com(?:\.vn)?|mbbank\.com\.vn|acb\.com\.vn|vpbank\.com\.vn|tpb\.vn|sacombank\.com\.vn|"
     r"shopee\.vn|lazada\.vn|tiki\.vn|momo\.vn|zalopay\.vn|viettel\.vn|vinaphone\.com\.vn|mobifone\.vn|"
-    r"evn\.com\.vn|facebook\.com|zalo\.me|google\.com|youtube\.com|edu\.vn)$"
+    r"evn\.com\.vn|facebook\.com|fb\.com|fb\.me|fb\.watch|messenger\.com|instagram\.com|telegram\.org|"
+    r"zalo\.me|google\.com|youtube\.com|edu\.vn)$"
 )
 
 SIGNAL_NAMES = (
