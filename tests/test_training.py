@@ -382,15 +382,21 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
 
     fig = transfer_figures(parts, cluster_of, cfg, {"scam": 0.5, "suspicious": 0.2})
     assert fig["n_real_scams"] == len(real_scams)
-    # the fit lost the real scams of train and the twin, nothing else
-    assert fig["fitted_rows"] == len(train) - (len(real_scams) - 3) - 1
+    assert fig["real_scams_or_near_copies_fitted"] == 0
+    # each fold fits everything but the real scams, the twin and that fold's real legit rows
+    assert len(fig["fitted_rows"]) == fig["folds"] == 3
+    assert sum(len(everything) - len(real_scams) - 1 - n for n in fig["fitted_rows"]) == len(legit)
     assert "real" not in fig["fitted_by_origin"]
     assert 0 <= fig["recall_at_scam"] <= fig["recall_at_suspicious"] <= 1
     assert sum(f["n"] for f in fig["recall_by_label"].values()) == len(real_scams)
     assert sum(f["n"] for f in fig["recall_by_source"].values()) == len(real_scams)
-    assert fig["legit_fpr_by_source"]["sms"]["n"] == 20
-    # scored by a model that never saw them, the legitimate rows still mostly read as legit
+    # every real legitimate row is scored, each by a model that never saw it
+    assert fig["n_real_legit"] == fig["legit_fpr_by_source"]["sms"]["n"] == 20
     assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5
+    # the threshold for the target FPR flags at most that share of them
+    at = fig["at_target_fpr"]
+    assert at["target"] == cfg["thresholds"]["target_fpr_scam"]
+    assert 0 <= at["recall"] <= 1
 
     with pytest.raises(ValueError, match="no real scam"):
         transfer_figures(
