@@ -25,7 +25,7 @@ test: install  ## lint, then run the whole test suite
 bench: install  ## benchmarks: normalizer, scoring, explanations (prints the figures)
 	$(BIN)/python -m training.bench
 
-transfer: install  ## real-scam recall of models fitted without any real scam (~4 min; needs ../shared)
+transfer: install  ## real-scam recall of models fitted without any real scam (4-8 min; needs ../shared)
 	$(BIN)/python -m training.transfer
 
 bench-api: install  ## load-test the API: real uvicorn (2 workers), 50 clients on loopback; prints figures
