@@ -192,16 +192,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {lab:24s} {f['n']:4d}  recall {f['recall']:.3f}")
     for src, f in fig["recall_by_source"].items():
         print(f"  from {src:22s} {f['n']:4d}  recall {f['recall']:.3f}")
-    print(
-        f"real legitimate, each scored out of fold: {fig['legit_fpr_at_scam']:.4f} of {fig['n_real_legit']} flagged scam"
-    )
-    for source, f in fig["legit_fpr_by_source"].items():
-        print(f"  {source:22s} {f['false_alarms']} of {f['n']} flagged scam ({f['fpr']:.4f})")
-    a = fig["at_target_fpr"]
-    print(
-        f"at the threshold that flags {a['target']:.1%} of them ({a['threshold']:.3f}): "
-        f"real-scam recall {a['recall']:.3f}"
-    )
+    if fig["n_real_legit"]:
+        print(
+            f"real legitimate, each scored out of fold: {fig['legit_fpr_at_scam']:.4f} of "
+            f"{fig['n_real_legit']} flagged scam"
+        )
+        for source, f in fig["legit_fpr_by_source"].items():
+            print(f"  {source:22s} {f['false_alarms']} of {f['n']} flagged scam ({f['fpr']:.4f})")
+        a = fig["at_target_fpr"]
+        print(
+            f"at the threshold that flags {a['target']:.1%} of them ({a['threshold']:.3f}): "
+            f"real-scam recall {a['recall']:.3f}"
+        )
     print(f"{fig['seconds']} s; reproduce with: make transfer")
     return 0
 

@@ -7,6 +7,7 @@ import unicodedata
 from functools import cache
 
 from ._align import OffsetMap, rewrite
+from ._disguise import is_syllable
 from ._tables import TONE_MARKS, fold, is_vietnamese_letter, tables
 
 __all__ = ["clean_unicode"]
@@ -48,8 +49,6 @@ def _glued_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def _split_glued(m: re.Match[str]) -> str | None:
     """ "NhậnThưởngNgay" -> "Nhận Thưởng Ngay" when every part is a Vietnamese syllable; brand
     names ("MoMo", "ZaloPay", "VietinBank") and anything else stay as written."""
-    from ._disguise import is_syllable
-
     word = m.group()
     t = tables()
     key = word.lower()
