@@ -354,6 +354,20 @@ def test_sample_weights_by_source_win_over_weights_by_origin():
     assert origin_weights(rows, cfg).tolist() == [4.0, 2.0, 0.3]
 
 
+@pytest.mark.parametrize("target", [0.0, 0.005, 0.1, 0.25, 1.0])
+def test_transfer_threshold_flags_at_most_the_target_share_and_is_the_lowest_that_does(target):
+    from training.transfer import _threshold_at_fpr
+
+    risk = np.random.default_rng(3).random(200)
+    risk[:10] = 0.9  # ties at the top
+    t = _threshold_at_fpr(risk, target)
+    assert (risk >= t).mean() <= target
+    # any lower line that is still above a score flags more than the target
+    below = risk[risk < t]
+    if len(below):
+        assert (risk >= below.max()).mean() > target
+
+
 def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     from app.taxonomy import scam_labels
     from tests.conftest import SMALL_PARAMS
@@ -393,7 +407,6 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     # every real legitimate row is scored, each by a model that never saw it
     assert fig["n_real_legit"] == fig["legit_fpr_by_source"]["sms"]["n"] == 20
     assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5
-    # the threshold for the target FPR flags at most that share of them
     at = fig["at_target_fpr"]
     assert at["target"] == cfg["thresholds"]["target_fpr_scam"]
     assert 0 <= at["recall"] <= 1
