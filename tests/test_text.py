@@ -79,6 +79,12 @@ def test_normalize_unicode_cleanup(raw, expected):
         ("ví MoMo, ZaloPay, VietinBank, iPhone", "ví momo, zalopay, vietinbank, iphone"),
         # dots before, between (one or two) and after single letters
         ("vao .g.O.O.g.L.E..108 .B..E.A.N", "vao .google..108 .bean"),
+        # separators inside words: one syllable, or glued syllables cut again
+        ("ta.i kh.oanta.ng ba.n", "tai khoan tang ban"),
+        ("s.inh vien, nhu cau_t.¡nh_d.uc, phuc~vu", "sinh vien, nhu cau tinh duc, phuc vu"),
+        # words that were words already read as words; abbreviations and domains stay
+        ("chị ơi.Em gửi ạ, bao_cao", "chị ơi em gửi ạ, bao cao"),
+        ("TP.HCM, v.v, P.Hiệu trưởng, Th.S Lan, file.pdf", "tp.hcm, v.v, p.hiệu trưởng, th.s lan, file.pdf"),
     ],
 )
 def test_normalize_undoes_disguise(raw, expected):
@@ -97,6 +103,7 @@ def test_normalize_undoes_disguise(raw, expected):
         ("ko dc", "teencode"),
         ("Mjen phj nhan Tjen", "leet"),
         ("Thắŋġ Thųa", "homoglyph"),
+        ("kh.oanta.ng ba.n", "spaced"),
     ],
 )
 def test_normalize_counts_disguise(raw, kind):
@@ -114,6 +121,13 @@ def test_glued_words_keep_links_and_count_apart_from_disguise():
     assert n.disguise_score == 0  # brandname senders write their names this way
     e = n.entities[0]
     assert n.raw[e.start : e.end] == "web.vn/NhanQua"
+
+
+def test_words_cut_by_separators_keep_their_spans():
+    n = normalize("Nhan t.a.i kh.oan ngay")
+    assert n.text == "nhan tai khoan ngay"
+    start = n.text.index("khoan")
+    assert n.raw[slice(*n.span_to_raw(start, start + len("khoan")))] == "kh.oan"
 
 
 def test_normalize_plain_text_has_no_disguise():

@@ -20,6 +20,9 @@ _LETTER = r"[^\W\d_]"
 # v.i.e.t.c.o.m.b.a.n.k, c-h-u-y-e-n, s*h*o*p*e*e, and runs that start or double a dot
 # (".v.a..o. .g.o.o.g.l.e"): one or two separators between single letters
 _DOTTED = re.compile(rf"(?<![\w\-*·])(?<!\w\.)(?:{_LETTER}[.\-*·_]{{1,2}}){{3,}}{_LETTER}(?![\w\-*·])")
+# separators inside words: "ta.i kh.oanta.ng ba.n", "s.inh", "t.¡nh_d.uc", "phuc~vu"; "¡" stands in
+# for "i". Links and e-mail addresses are masked before this runs.
+_INNER = re.compile(r"(?<![\w.~¡])(?:[^\W\d_]|¡)+(?:[._~](?:[^\W\d_]|¡)+)+(?![\w~¡]|\.[^\W\d_])")
 # c h u y e n  k h o a n (two spaces between words)
 _SPACED = re.compile(rf"(?<!\S)(?:{_LETTER} {{1,3}}){{3,}}{_LETTER}(?!\S)")
 # a token mixing letters with digits or leet symbols
@@ -80,6 +83,49 @@ def _join_run(m: re.Match[str], sep: str, counts: dict[str, int]) -> str | None:
         return None  # "t.p.h" stays an abbreviation
     counts["spaced"] += 1
     return " ".join(words)
+
+
+_VOWELS = frozenset("aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
+def _syllables(word: str, parts: int = 4) -> list[str] | None:
+    """``word`` (lower case) cut into at most ``parts`` Vietnamese syllables of two letters or
+    more, the longest first ("khoantang" -> ["khoan", "tang"]); None if it does not cut."""
+    if not word:
+        return []
+    if parts == 0:
+        return None
+    for end in range(min(len(word), 7), 1, -1):
+        if _STRICT_SYLLABLE.fullmatch(fold(word[:end])) and (end == len(word) or word[end] not in _VOWELS):
+            rest = _syllables(word[end:], parts - 1)
+            if rest is not None:
+                return [word[:end], *rest]
+    return None
+
+
+def _join_inner(m: re.Match[str], counts: dict[str, int]) -> str | None:
+    """Rejoin a word cut by dots, underscores or tildes: one syllable ("ta.i" -> "tai"), or
+    several when a piece is no word on its own ("kh.oanta.ng" -> "khoan tang"). Pieces that are
+    words already stay words ("anh.em", "bao_cao" -> "anh em", "bao cao"); abbreviations whose
+    pieces do not make syllables stay as written ("tp.hcm", "v.v", "q.ba")."""
+    chunks = re.split(r"[._~]", m.group().replace("¡", "i"))
+    if len(chunks) == 2 and chunks[0] in ("p", "t", "h", "x", "q"):
+        return None  # "p.hiệu trưởng", "t.hà": phó, tỉnh, huyện, xã, quận
+    t = tables()
+    if chunks[-1] in t.tlds or chunks[-1] in t.ambiguous_tlds:
+        return None  # a domain the link finder left alone ("home.top", "t.me")
+    joined = "".join(chunks)
+    if len(joined) >= 3 and (joined in t.words or _STRICT_SYLLABLE.fullmatch(fold(joined))):
+        counts["spaced"] += 1
+        return joined
+    known = [_known(c) is not None and len(c) > 1 for c in chunks]
+    if not all(known):
+        cut = _syllables(joined) if len(joined) >= 4 else None
+        if cut and len(cut) > 1:
+            counts["spaced"] += 1
+            return " ".join(cut)
+        return None
+    return " ".join(chunks)
 
 
 def _undo_leet(m: re.Match[str], counts: dict[str, int]) -> str | None:
@@ -161,6 +207,10 @@ def undo_disguise(text: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
     maps: list[OffsetMap] = []
     if "." in text or "-" in text or "*" in text or "·" in text or "_" in text:
         text, om = rewrite(text, _DOTTED, lambda m: _join_run(m, ".", counts))
+        if om:
+            maps.append(om)
+    if "." in text or "_" in text or "~" in text:
+        text, om = rewrite(text, _INNER, lambda m: _join_inner(m, counts))
         if om:
             maps.append(om)
     text, om = rewrite(text, _SPACED, lambda m: _join_run(m, " ", counts))
