@@ -23,6 +23,8 @@ _DOTTED = re.compile(rf"(?<![\w\-*·])(?<!\w\.)(?:{_LETTER}[.\-*·_]{{1,2}}){{3,
 # separators inside words: "ta.i kh.oanta.ng ba.n", "s.inh", "t.¡nh_d.uc", "phuc~vu"; "¡" stands in
 # for "i". Links and e-mail addresses are masked before this runs.
 _INNER = re.compile(r"(?<![\w.~¡])(?:[^\W\d_]|¡)+(?:[._~](?:[^\W\d_]|¡)+)+(?![\w~¡]|\.[^\W\d_])")
+# cheap test for a separator between two letters; most messages fail it
+_INNER_HINT = re.compile(r"(?:[^\W\d_]|¡)[._~](?:[^\W\d_]|¡)")
 # c h u y e n  k h o a n (two spaces between words)
 _SPACED = re.compile(rf"(?<!\S)(?:{_LETTER} {{1,3}}){{3,}}{_LETTER}(?!\S)")
 # a token mixing letters with digits or leet symbols
@@ -209,7 +211,7 @@ def undo_disguise(text: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
         text, om = rewrite(text, _DOTTED, lambda m: _join_run(m, ".", counts))
         if om:
             maps.append(om)
-    if "." in text or "_" in text or "~" in text:
+    if _INNER_HINT.search(text):
         text, om = rewrite(text, _INNER, lambda m: _join_inner(m, counts))
         if om:
             maps.append(om)
