@@ -368,6 +368,19 @@ def test_transfer_threshold_flags_at_most_the_target_share_and_is_the_lowest_tha
         assert (risk >= below.max()).mean() > target
 
 
+def test_transfer_halves_keep_each_cluster_whole_and_do_not_move_when_rows_are_added():
+    from training.transfer import _half
+
+    rows = [Row(f"r{i}", f"text {i}", "other_scam", "real", "sms") for i in range(40)]
+    cluster_of = {r.id: i // 2 for i, r in enumerate(rows)}  # pairs of near-copies
+    halves = {r.id: _half(rows, cluster_of, r) for r in rows}
+    assert {halves[f"r{i}"] for i in range(0, 40, 2)} == {"A", "B"}  # both halves are used
+    assert all(halves[f"r{i}"] == halves[f"r{i + 1}"] for i in range(0, 40, 2))
+    # a new cluster does not move the old ones between halves
+    more = rows + [Row("new", "new text", "other_scam", "real", "sms")]
+    assert all(_half(more, {**cluster_of, "new": 99}, r) == halves[r.id] for r in rows)
+
+
 def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     from app.taxonomy import scam_labels
     from tests.conftest import SMALL_PARAMS
@@ -404,6 +417,7 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     assert 0 <= fig["recall_at_scam"] <= fig["recall_at_suspicious"] <= 1
     assert sum(f["n"] for f in fig["recall_by_label"].values()) == len(real_scams)
     assert sum(f["n"] for f in fig["recall_by_source"].values()) == len(real_scams)
+    assert sum(f["n"] for f in fig["recall_by_half"].values()) == len(real_scams)
     # every real legitimate row is scored, each by a model that never saw it
     assert fig["n_real_legit"] == fig["legit_fpr_by_source"]["sms"]["n"] == 20
     assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5

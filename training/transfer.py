@@ -16,6 +16,7 @@ alarms to the configured target.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -118,6 +119,7 @@ def transfer_figures(
         else None,
         "recall_by_label": _recall_by(labels, hit),
         "recall_by_source": _recall_by(sources, hit),
+        "recall_by_half": _recall_by(np.array([_half(targets, cluster_of, r) for r in targets]), hit),
         "legit_fpr_at_scam": round(float((risk[n:] >= t_scam).mean()), 4) if legit else None,
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
         "at_target_fpr": {
@@ -128,6 +130,15 @@ def transfer_figures(
         if legit
         else None,
     }
+
+
+def _half(targets: list[Row], cluster_of: dict[str, int], row: Row) -> str:
+    """``"A"`` or ``"B"``: a fixed half of the real-scam clusters, by a hash of the smallest row id
+    in the cluster. Corpus authors are briefed from the misses of half A only, so half B measures
+    whether a change helps on real scams nobody has read (a change that lifts A alone is tuned)."""
+    cluster = cluster_of[row.id]
+    first = min(r.id for r in targets if cluster_of[r.id] == cluster)
+    return "AB"[int(hashlib.sha1(("seal" + first).encode()).hexdigest(), 16) % 2 == 0]
 
 
 def _recall_by(keys: np.ndarray, hit: np.ndarray) -> dict[str, dict]:
@@ -192,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {lab:24s} {f['n']:4d}  recall {f['recall']:.3f}")
     for src, f in fig["recall_by_source"].items():
         print(f"  from {src:22s} {f['n']:4d}  recall {f['recall']:.3f}")
+    for half, f in fig["recall_by_half"].items():
+        note = "misses read to brief corpus authors" if half == "A" else "never read"
+        print(f"  half {half} ({note}) {f['n']:4d}  recall {f['recall']:.3f}")
     if fig["n_real_legit"]:
         print(
             f"real legitimate, each scored out of fold: {fig['legit_fpr_at_scam']:.4f} of "
