@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     for src, f in fig["recall_by_source"].items():
         print(f"  from {src:22s} {f['n']:4d}  recall {f['recall']:.3f}")
     for half, f in fig["recall_by_half"].items():
-        note = "misses read to brief corpus authors" if half == "A" else "never read"
-        print(f"  half {half} ({note}) {f['n']:4d}  recall {f['recall']:.3f}")
+        note = "(misses read for the corpus)" if half == "A" else "(never read)"
+        print(f"  half {half} {note:28s}  {f['n']:4d}  recall {f['recall']:.3f}")
     if fig["n_real_legit"]:
         print(
             f"real legitimate, each scored out of fold: {fig['legit_fpr_at_scam']:.4f} of "
