@@ -119,7 +119,7 @@ def transfer_figures(
         else None,
         "recall_by_label": _recall_by(labels, hit),
         "recall_by_source": _recall_by(sources, hit),
-        "recall_by_half": _recall_by(np.array([_half(targets, cluster_of, r) for r in targets]), hit),
+        "recall_by_half": _recall_by(np.array(_halves(targets, cluster_of)), hit),
         "legit_fpr_at_scam": round(float((risk[n:] >= t_scam).mean()), 4) if legit else None,
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
         "at_target_fpr": {
@@ -132,13 +132,19 @@ def transfer_figures(
     }
 
 
-def _half(targets: list[Row], cluster_of: dict[str, int], row: Row) -> str:
-    """``"A"`` or ``"B"``: a fixed half of the real-scam clusters, by a hash of the smallest row id
-    in the cluster. Corpus authors are briefed from the misses of half A only, so half B measures
-    whether a change helps on real scams nobody has read (a change that lifts A alone is tuned)."""
-    cluster = cluster_of[row.id]
-    first = min(r.id for r in targets if cluster_of[r.id] == cluster)
-    return "AB"[int(hashlib.sha1(("seal" + first).encode()).hexdigest(), 16) % 2 == 0]
+def _halves(targets: list[Row], cluster_of: dict[str, int]) -> list[str]:
+    """``"A"`` or ``"B"`` for each of ``targets``: a fixed half of the real-scam clusters, by a hash
+    of the smallest row id in the cluster. Corpus authors are briefed from the misses of half A
+    only, so half B measures whether a change helps on real scams nobody has read (a change that
+    lifts A alone is tuned to the messages read)."""
+    first: dict[int, str] = {}
+    for r in targets:
+        c = cluster_of[r.id]
+        first[c] = min(first.get(c, r.id), r.id)
+    half = {
+        c: "AB"[int(hashlib.sha1(("seal" + i).encode()).hexdigest(), 16) % 2 == 0] for c, i in first.items()
+    }
+    return [half[cluster_of[r.id]] for r in targets]
 
 
 def _recall_by(keys: np.ndarray, hit: np.ndarray) -> dict[str, dict]:

@@ -87,7 +87,7 @@ def _join_run(m: re.Match[str], sep: str, counts: dict[str, int]) -> str | None:
     return " ".join(words)
 
 
-_VOWELS = frozenset("aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+_VOWEL_LETTERS = ("a", "e", "i", "o", "u", "y")
 
 
 def _syllables(word: str, parts: int = 4) -> list[str] | None:
@@ -98,7 +98,7 @@ def _syllables(word: str, parts: int = 4) -> list[str] | None:
     if parts == 0:
         return None
     for end in range(min(len(word), 7), 1, -1):
-        if _STRICT_SYLLABLE.fullmatch(fold(word[:end])) and (end == len(word) or word[end] not in _VOWELS):
+        if _STRICT_SYLLABLE.fullmatch(fold(word[:end])) and fold(word[end:][:1]) not in _VOWEL_LETTERS:
             rest = _syllables(word[end:], parts - 1)
             if rest is not None:
                 return [word[:end], *rest]
