@@ -26,20 +26,22 @@ import numpy as np
 from app.taxonomy import scam_labels
 
 from .data import Row, deduplicate, load_config, load_rows, split_rows
-from .evaluate import legit_fpr_by_source, recall_certainty
+from .evaluate import legit_fpr_by_source, recall_certainty, strip_diacritics
 
 __all__ = ["transfer_figures", "main"]
 
 
 def _fold_scores(fit_rows: list[Row], score_rows: list[Row], config: dict, scams: set[str]):
-    """Fit on ``fit_rows``; return the scam risk and the likeliest scam type of ``score_rows``."""
+    """Fit on ``fit_rows``; return the scam risk and the likeliest scam type of ``score_rows``,
+    and the scam risk of the same rows typed without diacritics."""
     from .train import fit_pipeline
 
     pipe = fit_pipeline(fit_rows, config)
     classes = np.array(pipe.classes_)
     cols = np.array([j for j, c in enumerate(classes) if c in scams])
     P = pipe.predict_proba([r.text for r in score_rows])
-    return P[:, cols].sum(axis=1), classes[cols[P[:, cols].argmax(axis=1)]]
+    stripped = pipe.predict_proba([strip_diacritics(r.text) for r in score_rows])[:, cols].sum(axis=1)
+    return P[:, cols].sum(axis=1), classes[cols[P[:, cols].argmax(axis=1)]], stripped
 
 
 def _threshold_at_fpr(legit_risk: np.ndarray, target: float) -> float:
@@ -86,10 +88,10 @@ def transfer_figures(
         delayed(_fold_scores)(fits[k], [scored[i] for i in np.flatnonzero(fold == k)], config, scams)
         for k in range(folds)
     ]
-    risk = np.zeros(len(scored))
+    risk, stripped = np.zeros(len(scored)), np.zeros(len(scored))
     scam_type = np.empty(len(scored), dtype=object)
-    for k, (r, t) in enumerate(Parallel(n_jobs=min(_n_jobs(config), folds))(jobs)):
-        risk[fold == k], scam_type[fold == k] = r, t
+    for k, (r, t, s) in enumerate(Parallel(n_jobs=min(_n_jobs(config), folds))(jobs)):
+        risk[fold == k], scam_type[fold == k], stripped[fold == k] = r, t, s
 
     n = len(targets)
     t_scam, t_susp = float(thresholds["scam"]), float(thresholds["suspicious"])
@@ -113,6 +115,7 @@ def transfer_figures(
         "thresholds": {"scam": t_scam, "suspicious": t_susp},
         "recall_at_scam": round(float(hit.mean()), 4),
         "recall_at_suspicious": round(float((risk[:n] >= t_susp).mean()), 4),
+        "recall_without_diacritics": round(float((stripped[:n] >= t_scam).mean()), 4),
         "recall_certainty": recall_certainty(hit, np.array([cluster_of[r.id] for r in targets])),
         "right_type_among_caught": round(float((scam_type[:n][hit] == labels[hit]).mean()), 4)
         if hit.any()
@@ -122,6 +125,7 @@ def transfer_figures(
         "recall_by_half": _recall_by(np.array(_halves(targets, cluster_of)), hit),
         "legit_fpr_at_scam": round(float((risk[n:] >= t_scam).mean()), 4) if legit else None,
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
+        "legit_fpr_without_diacritics": round(float((stripped[n:] >= t_scam).mean()), 4) if legit else None,
         "at_target_fpr": {
             "target": target_fpr,
             "threshold": round(t_target, 4),
@@ -205,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{c['n_scam_clusters']}); scam or suspicious {fig['recall_at_suspicious']:.3f}; "
         f"right type among caught {fig['right_type_among_caught']}"
     )
+    print(f"  typed without diacritics: {fig['recall_without_diacritics']:.3f} caught")
     for lab, f in fig["recall_by_label"].items():
         print(f"  {lab:24s} {f['n']:4d}  recall {f['recall']:.3f}")
     for src, f in fig["recall_by_source"].items():
@@ -215,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if fig["n_real_legit"]:
         print(
             f"real legitimate, each scored out of fold: {fig['legit_fpr_at_scam']:.4f} of "
-            f"{fig['n_real_legit']} flagged scam"
+            f"{fig['n_real_legit']} flagged scam ({fig['legit_fpr_without_diacritics']:.4f} typed without diacritics)"
         )
         for source, f in fig["legit_fpr_by_source"].items():
             print(f"  {source:22s} {f['false_alarms']} of {f['n']} flagged scam ({f['fpr']:.4f})")
