@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import warnings
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -261,7 +262,11 @@ def _figures(rows: list[Row], verdicts: list[dict], brief: bool = False) -> dict
         else None
     )
     present = [lab for lab in labels if lab in set(true) | set(pred)]
-    fig["confusion"] = {"labels": present, "matrix": confusion_matrix(true, pred, labels=present).tolist()}
+    with warnings.catch_warnings():
+        # a file of one label (all legit, say) has a 1x1 matrix, which is right: not worth a warning
+        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
+        matrix = confusion_matrix(true, pred, labels=present)
+    fig["confusion"] = {"labels": present, "matrix": matrix.tolist()}
     return fig
 
 
