@@ -113,6 +113,38 @@ def test_normalize_counts_disguise(raw, kind):
         assert n.disguise_score > 0
 
 
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        # casino and fake-benefit SMS sprinkle punctuation inside glued words
+        ("La,yNg,ay_Ba'y~9Ng'hjn", "lay ngay bay 9 nghin"),
+        ("N'ha'nL,jen:Qu.a;HangN,gayy", "nhan lien qua hang ngayy"),
+        ("Chỗ'iNga_y", "chỗi ngay"),
+    ],
+)
+def test_salted_words_are_rejoined_and_count_as_disguise(raw, words):
+    n = normalize(raw)
+    assert n.text == words
+    assert n.disguise["salted"] >= 1
+    assert n.disguise_score > 0
+    assert n.span_to_raw(0, len(n.text)) == (0, len(raw))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Mẹ chúc con sức khoẻ,ngoan,có hiếu",  # a list written without spaces
+        "Hoc ky 1: Toan 9.4,Ly 9.2 ,DTB:8.90,HL:G,HK:T,Hg:41",  # a grade sheet
+        "Lien he: Nguyen Van A;SDT:0912 345 678;Dia chi:Ha Noi",
+        "A,B,C,D",
+        "xem tai vnexpress.net,tuoitre.vn",
+        "ong/ba da du dieu'kien nhan'tien",  # apostrophes for spaces between whole words
+    ],
+)
+def test_punctuation_between_words_is_not_salt(raw):
+    assert normalize(raw).disguise["salted"] == 0
+
+
 def test_glued_words_keep_links_and_count_apart_from_disguise():
     n = normalize("[SieuThiHoaBinh] giam 15%, xem web.vn/NhanQua hoac NhanQua.vn")
     assert n.text.startswith("[sieu thi hoa binh]")

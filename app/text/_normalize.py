@@ -43,7 +43,7 @@ class NormalizedText:
     entities : list[Entity]
         What was found, with spans into ``raw``.
     disguise : dict[str, int]
-        How much disguise was undone: ``invisible``, ``fancy``, ``homoglyph``, ``glued``, ``spaced``,
+        How much disguise was undone: ``invisible``, ``fancy``, ``homoglyph``, ``salted``, ``glued``, ``spaced``,
         ``leet``, ``teencode`` counts, and ``words`` (the number of words, for rates).
     """
 
@@ -75,7 +75,7 @@ class NormalizedText:
         """Share of words that were disguised (0 for plain text; can exceed 1 for heavy use)."""
         d = self.disguise
         # "glued" is left out: brandname senders write "[SieuThiHoaBinh]" too
-        n = d["fancy"] + d["homoglyph"] + 2 * d["spaced"] + d["leet"] + min(d["invisible"], 5)
+        n = d["fancy"] + d["homoglyph"] + 2 * (d["spaced"] + d["salted"]) + d["leet"] + min(d["invisible"], 5)
         return n / max(d["words"], 1)
 
     def segmented(self) -> list[str]:

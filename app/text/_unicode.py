@@ -60,6 +60,65 @@ def _split_glued(m: re.Match[str]) -> str | None:
     return " ".join(parts)
 
 
+# Salt: punctuation sprinkled inside words so that filters miss them, mostly in casino and fake
+# benefit SMS ("N'ha'nL,jen:Qu", "La,yNg,ay_Ba'y~9Ng'hjn"). A token of letters, digits and salt
+# characters; links, e-mail addresses and hashtags are left alone.
+_SALT_CHARS = ",'\":;~^*_`"
+_SALT_RUN = re.compile(rf"[{re.escape(_SALT_CHARS)}]+")
+_SALTED = re.compile(
+    rf"(?<![\w/@#.{re.escape(_SALT_CHARS)}])(?=[\w.]*[{re.escape(_SALT_CHARS)}])[\w.{re.escape(_SALT_CHARS)}]++(?![/@])"
+)
+_SALT_BETWEEN = re.compile(rf"(?<=[^\W\d_])[{re.escape(_SALT_CHARS)}]+(?=[^\W\d_])")
+# dots count as salt inside such a token ("Qu.a"), but not to tell salt is there
+_SALT_OR_DOT = re.compile(rf"[.{re.escape(_SALT_CHARS)}]+")
+_EDGES = re.compile(rf"^([.{re.escape(_SALT_CHARS)}]*)(.*?)([.{re.escape(_SALT_CHARS)}]*)$", re.S)
+
+
+@cache
+def _part_split_re() -> re.Pattern[str]:
+    """Split points of a desalted token: a small letter before a capital, and letters next to digits."""
+    lower_upper = _glued_res()[1].pattern
+    return re.compile(rf"{lower_upper}|(?<=\d)(?=\D)|(?<=\D)(?=\d)")
+
+
+def _syllable_like(part: str) -> bool:
+    """A syllable as bulk SMS spell it: "j" may stand for "i" ("Nghjn", "Tjen")."""
+    low = part.lower()
+    return is_syllable(low) or ("j" in low and is_syllable(low.replace("j", "i")))
+
+
+def _parts(word: str) -> list[str]:
+    """``word`` cut at capitals and digits, with pieces that are no syllable on their own joined
+    to the next when together they are one ("Nh" + "Ảp" -> "NhẢp")."""
+    out: list[str] = []
+    for p in _part_split_re().split(word):
+        if out and out[-1].isalpha() and p.isalpha() and not _syllable_like(out[-1]):
+            if _syllable_like(out[-1] + p):
+                out[-1] += p
+                continue
+        out.append(p)
+    return [p for p in out if p]
+
+
+def _desalt(m: re.Match[str]) -> str | None:
+    """ "N'ha'nL,jen:Qu.a" -> "Nhan Ljen Qua": take the salt out of a token when it cuts syllables
+    and the token then reads as syllables written together. A list ("khoẻ,ngoan,có"), a grade
+    sheet ("DTB:8.90,HL:G"), a link or an abbreviation keeps its punctuation."""
+    lead, token, trail = _EDGES.match(m.group()).groups()
+    if len(_SALT_BETWEEN.findall(token)) < 2:
+        return None
+    pieces = [p for piece in _SALT_OR_DOT.split(token) for p in _part_split_re().split(piece) if p]
+    if "." in token and pieces[-1].lower() in tables().tlds:
+        return None  # "N,ha7lX,uoacx.tech": the link finder takes it
+    if all(not p.isalpha() or (len(p) > 1 and _syllable_like(p)) for p in pieces):
+        return None  # the salt falls between words: punctuation, not disguise
+    parts = _parts(_SALT_OR_DOT.sub("", token))
+    words = [p for p in parts if p.isalpha()]
+    if len(words) < 2 or sum(map(_syllable_like, words)) < 0.75 * len(words):
+        return None
+    return lead + " ".join(parts) + trail
+
+
 @cache
 def _homoglyph_re() -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(c)) for c in tables().homoglyphs) + "]")
@@ -88,10 +147,11 @@ def clean_unicode(raw: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
 
     Counts: ``invisible`` characters removed, ``fancy`` letters folded (𝐁, Ｂ, Ⓑ),
     ``homoglyph`` letters from other scripts or with accents Vietnamese never writes replaced,
+    ``salted`` words cut by sprinkled punctuation rejoined ("N'ha'nL,jen" -> "Nhan Ljen"),
     ``glued`` words written together with capitals ("TặngRiêngBạn") split.
     """
     maps: list[OffsetMap] = []
-    counts = {"invisible": 0, "fancy": 0, "homoglyph": 0, "glued": 0}
+    counts = {"invisible": 0, "fancy": 0, "homoglyph": 0, "glued": 0, "salted": 0}
     text = raw
 
     text = _CONTROL_SPACE.sub(" ", text)  # same length: no map needed
@@ -123,6 +183,18 @@ def clean_unicode(raw: str) -> tuple[str, list[OffsetMap], dict[str, int]]:
             counts["homoglyph"] = len(found)
             text = text.translate(homo)  # one letter for one letter: offsets unchanged
         text, om = rewrite(text, _TONE_PLACEMENT, _move_tone)
+        if om:
+            maps.append(om)
+
+    if _SALT_BETWEEN.search(text):
+
+        def desalt(m: re.Match[str]) -> str | None:
+            out = _desalt(m)
+            if out is not None:
+                counts["salted"] += 1
+            return out
+
+        text, om = rewrite(text, _SALTED, desalt)
         if om:
             maps.append(om)
 
