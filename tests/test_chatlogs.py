@@ -560,6 +560,30 @@ def test_chatlogs_summarize_order_follows_time_not_file():
     assert conv["conversation_verdict"] == "suspicious"
 
 
+def test_chatlogs_long_ordinary_chat_is_no_script_for_a_few_borderline_lines():
+    # A family chat of 100 lines: ordinary lines score borderline now and then, and three of
+    # them here happen to read as a job opener, then as a payment. That is no scam script.
+    def line(i, verdict="safe", risk=0.02, scam_type="other_scam", text="ừ, tối về ăn cơm nhé"):
+        r = {"conversation": "Gia đình", "sender": f"s{i % 3}", "text": text, "time": None}
+        return r | {"verdict": verdict, "risk_score": risk, "scam_type": scam_type, "entities": []}
+
+    chat = [line(i) for i in range(100)]
+    chat[10] = line(10, "suspicious", 0.3, "job_labor_export", "chị tìm được việc mới rồi, lương ổn")
+    chat[40] = line(40, "suspicious", 0.25, "loan_debt", "chuyển khoản tiền điện cho mẹ rồi nhé")
+    chat[70] = line(70, "suspicious", 0.22, "fake_investment", "bác mua ít vàng để dành")
+    (conv,) = summarize(chat)["conversations"]
+    assert conv["borderline"] == 3
+    assert conv["conversation_verdict"] == "suspicious"
+    # the old rule (no share) called it a script
+    (conv,) = summarize(chat, min_borderline_share=0)["conversations"]
+    assert conv["conversation_verdict"] == "scam_script"
+    # the same three lines in a ten-line conversation are a script
+    (conv,) = summarize(chat[:3] + chat[10:11] + chat[4:7] + chat[40:41] + chat[8:9] + chat[70:71])[
+        "conversations"
+    ]
+    assert conv["messages"] == 10 and conv["conversation_verdict"] == "scam_script"
+
+
 def test_chatlogs_render_md_escapes_untrusted_text():
     r = {
         "conversation": "a|b **x** <script>",

@@ -165,6 +165,19 @@ def bench_score(n: int = 10_000) -> dict:
             "ours_recall": round(float(ours_flag[truth].mean()), 3),
             "ours_type_right": round(float(np.mean([v["scam_type"] == r.label for v, _, r in pairs])), 3),
             "ours_legit_fpr": round(float(ours_flag[legit].mean()), 3),
+            # a chat log scored line by line shows "suspicious" lines too: how many ordinary ones
+            "ours_legit_scam_or_suspicious": round(
+                float(
+                    np.mean(
+                        [
+                            v["verdict"] in ("scam", "suspicious")
+                            for v, k in zip(ours, legit, strict=True)
+                            if k
+                        ]
+                    )
+                ),
+                3,
+            ),
             "baseline_recall": round(float(base_flag[truth].mean()), 3),
             "baseline_type_right": round(float(np.mean([b == r.label for _, b, r in pairs])), 3),
             "baseline_legit_fpr": round(float(base_flag[legit].mean()), 3),
@@ -388,11 +401,87 @@ def bench_entities(n: int = 1_000_000, lookups: int = 20_000) -> dict:
     }
 
 
+def bench_conversations(trials: int = 2000, seed: int = 0) -> dict:
+    """How chat-log summaries fare: ordinary conversations flagged, scam conversations caught.
+
+    Lines are real social-media comments never trained on (the gate split, from ``../shared``)
+    and the scam rows of ``data/eval/``, scored once by the active model; conversations are
+    drawn from them at random. A conversation is ``scam_script`` when enough of its lines are
+    borderline: the figures compare a count alone (the old rule) with a count and a share.
+    """
+    from app.chatlogs import summarize
+    from app.service import Classifier
+    from app.taxonomy import scam_labels
+
+    from .data import _path, gate_split_ids, load_config, load_labeled_file, load_nana
+
+    config = load_config()
+    ids = gate_split_ids(config)
+    root = _path(config["data"]["shared"]) / config["data"]["nana"]
+    if not ids or not root.exists():
+        return {"skipped": "needs ../shared/data (the gate split of real comments)"}
+    ordinary = [r.text for r in load_nana(root, 10**9, 0) if r.id in ids and r.label == "legit"]
+    scams = set(scam_labels())
+    scam_lines = [
+        r.text
+        for held in sorted((ROOT / "data" / "eval").glob("*.jsonl"))
+        for r in load_labeled_file(held, origin="heldout")
+        if r.label in scams and len(r.text) <= 160
+    ]
+    clf = Classifier.from_dir()
+    keep = ("verdict", "risk_score", "scam_type", "label", "is_scam")
+
+    def scored(texts: list[str]) -> list[dict]:
+        return [
+            {k: v[k] for k in keep} | {"text": t, "entities": []}
+            for t, v in zip(texts, clf.classify_many(texts, batch_size=1000), strict=True)
+        ]
+
+    plain, scam = scored(ordinary), scored(scam_lines)
+    missed = [r for r in scam if r["verdict"] != "scam"]
+    rng = np.random.default_rng(seed)
+
+    def verdicts(pool_a, k_a, pool_b, k_b, share):
+        out = []
+        for _ in range(trials):
+            lines = [pool_a[i] for i in rng.choice(len(pool_a), k_a, replace=False)]
+            if k_b:
+                lines += [pool_b[i] for i in rng.choice(len(pool_b), k_b, replace=False)]
+            rng.shuffle(lines)
+            rows = [r | {"conversation": "c", "sender": "s"} for r in lines]
+            out.append(
+                summarize(rows, min_borderline_share=share)["conversations"][0]["conversation_verdict"]
+            )
+        return out
+
+    fig = {
+        "ordinary_lines": len(plain),
+        "ordinary_lines_borderline": round(
+            float(np.mean([r["verdict"] != "safe" or r["risk_score"] >= 0.2 for r in plain])), 4
+        ),
+        "scam_lines": len(scam),
+        "scam_lines_not_caught_alone": len(missed),
+    }
+    for share in (0.0, 0.1, 0.2):
+        for n in (10, 30, 100, 300):
+            v = verdicts(plain, n, [], 0, share)
+            fig[f"share {share}: ordinary {n} lines flagged scam_script"] = round(
+                v.count("scam_script") / trials, 4
+            )
+        if len(missed) >= 3:
+            v = verdicts(plain, 7, missed, 3, share)
+            fig[f"share {share}: 7 ordinary + 3 uncaught scam lines flagged"] = round(
+                sum(x != "safe" for x in v) / trials, 4
+            )
+    return fig
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "patterns": bench_patterns,
     "score": bench_score,
     "chatlogs": bench_chatlogs,
+    "conversations": bench_conversations,
     "entities": bench_entities,
     "bulk": bench_bulk,
 }

@@ -152,15 +152,17 @@ def _flags(r: Mapping, borderline_risk: float) -> dict:
     }
 
 
-def _verdict(g: _Group, min_borderline: int) -> tuple[str, list[str]]:
+def _verdict(g: _Group, min_borderline: int, min_share: float) -> tuple[str, list[str]]:
     reasons = []
-    if g.opener and g.payment and _before(g.opener[0], g.payment[0]):
+    # ordinary chats have a borderline line now and then; a script is borderline line after line
+    dense = g.borderline >= min_share * g.messages
+    if dense and g.opener and g.payment and _before(g.opener[0], g.payment[0]):
         reasons.append(
             f"kịch bản: mở đầu {OPENER_TYPES[g.opener[1]]} ({g.opener[2]})"
             f" rồi đòi nộp/chuyển tiền ({g.payment[2]})"
             " / script: opener followed by a deposit or fee request"
         )
-    if g.borderline >= min_borderline:
+    if dense and g.borderline >= min_borderline:
         reasons.append(
             f"{g.borderline} tin nhắn đáng ngờ trong cùng hội thoại"
             f" / {g.borderline} borderline messages in one conversation"
@@ -197,7 +199,13 @@ def _group_dict(g: _Group) -> dict:
 _RANK = {"scam_script": 0, "scam": 1, "suspicious": 2, "safe": 3}
 
 
-def summarize(results: Iterable[Mapping], *, min_borderline: int = 3, borderline_risk: float = 0.2) -> dict:
+def summarize(
+    results: Iterable[Mapping],
+    *,
+    min_borderline: int = 3,
+    borderline_risk: float = 0.2,
+    min_borderline_share: float = 0.2,
+) -> dict:
     """Summarise scored messages per conversation and per sender, consuming them one at a time.
 
     Parameters
@@ -207,9 +215,16 @@ def summarize(results: Iterable[Mapping], *, min_borderline: int = 3, borderline
         ``risk_score``, ``scam_type``, ``entities`` of ``{kind, value, text}`` ...).
     min_borderline
         A conversation with this many borderline messages (``suspicious``, or not ``scam``
-        with ``risk_score >= borderline_risk``) is flagged ``scam_script``.
+        with ``risk_score >= borderline_risk``) is flagged ``scam_script``; so is one where a
+        job, investment, romance or prize opener is followed by a request for money.
     borderline_risk
         The risk from which a message counts as borderline.
+    min_borderline_share
+        Either reason counts only when at least this share of the conversation's messages is
+        borderline. Ordinary chat lines are borderline now and then (a few in a hundred, more
+        of the very short ones), so without it nearly every long conversation would hold
+        three borderline lines, or an "opener" and a "payment"; a script is borderline line
+        after line.
 
     Returns
     -------
@@ -235,7 +250,7 @@ def summarize(results: Iterable[Mapping], *, min_borderline: int = 3, borderline
         totals.add(r, conv, seq, flags)
     conversations = []
     for name, g in convs.items():
-        verdict, reasons = _verdict(g, min_borderline)
+        verdict, reasons = _verdict(g, min_borderline, min_borderline_share)
         conversations.append(
             {
                 "conversation": name,
