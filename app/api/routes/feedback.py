@@ -22,7 +22,7 @@ _EXAMPLES = {
             "predicted_label": "legit",
             "verdict": "wrong",
             "correct_label": "impersonation_authority",
-            "model_version": "v20261201-124558",
+            "model_version": "v20261201-142012",
             "comment": "Tin nhắn lừa đảo giả danh điện lực",
         },
     }
