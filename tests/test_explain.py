@@ -205,6 +205,8 @@ def test_explanation_has_summary_terms_and_advice(clf):
         ("Nộp phạt trong vòng 24 giờ", "urgency", "trong vòng 24"),
         ("Không thanh toán sẽ bị khóa tài khoản vĩnh viễn", "threat", "bị khóa"),
         ("B4n da zu d!eu k1en nh4n t1en ho tro", "disguise", "B4n"),
+        # the list before it is punctuation; the salted word is the disguise
+        ("Tang quy khach: ao,mu,giay. N'ha'nL,jen:Qu.a ngay", "disguise", "N'ha'nL,jen:Qu.a"),
     ],
 )
 def test_red_flags_point_at_the_right_words(text, kind, span_text):

@@ -87,6 +87,8 @@ _HOLDER = re.compile(
     r"(?i:chu\s?(?:tai\s?khoan|tk)|ten\s?(?:tai\s?khoan|tk)|ctk|nguoi\s?nhan|ten)\s?[:\-]?\s?"
     r"([A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+){1,4})"
 )
+# a word salted with punctuation ("N'ha'nL,jen:Qu.a"); shown only if normalize finds salt in it
+_SALTED_RAW = re.compile(r"[^\W\d_]+(?:[.,'\":;~^*_`]+[^\W\d_]+){2,}")
 _LEET_RAW = re.compile(
     r"(?<![\w@])(?=[\w@!$|]*[A-Za-z])[\w@!$|]*[A-Za-z][0-9@!$|][\w@!$|]*|(?:[A-Za-z][.\- ]){3,}[A-Za-z]"
 )
@@ -158,9 +160,21 @@ def red_flags(n: NormalizedText) -> list[dict]:
     _regex_flags(n, "threat", _THREAT, out)  # "nếu không ... sẽ bị khóa" is still a threat
     _regex_flags(n, "secrecy", _SECRECY, out)
     if n.disguise_score > 0.05:
-        m = _LEET_RAW.search(n.raw)
+        m = _salted_example(n) or _LEET_RAW.search(n.raw)
         if m:
             out.append(_flag("disguise", m.group(), m.start(), m.end(), m.group()))
         else:
             out.append(_flag("disguise", "", None, None, "ký tự lạ"))
     return out
+
+
+def _salted_example(n: NormalizedText) -> re.Match[str] | None:
+    """The first salted word of ``n.raw``, or None; a list written without spaces is no example."""
+    if not n.disguise.get("salted"):
+        return None
+    from app.text import normalize
+
+    for m in _SALTED_RAW.finditer(n.raw):
+        if normalize(m.group()).disguise["salted"]:
+            return m
+    return None
