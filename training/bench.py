@@ -156,6 +156,7 @@ def bench_score(n: int = 10_000) -> dict:
         base_risk = P[:, [i for i, c in enumerate(cls) if c in scams]].sum(axis=1)
         base_type = [cls[i] for i in P.argmax(axis=1)]
         ours_flag = np.array([v["verdict"] == "scam" for v in ours])
+        ours_warn = np.array([v["verdict"] in ("scam", "suspicious") for v in ours])
         base_flag = base_risk >= 0.5
         legit = np.array([r.label == "legit" for r in rows])
         pairs = [(v, b, r) for v, b, r, t in zip(ours, base_type, rows, truth, strict=True) if t]
@@ -166,18 +167,7 @@ def bench_score(n: int = 10_000) -> dict:
             "ours_type_right": round(float(np.mean([v["scam_type"] == r.label for v, _, r in pairs])), 3),
             "ours_legit_fpr": round(float(ours_flag[legit].mean()), 3),
             # a chat log scored line by line shows "suspicious" lines too: how many ordinary ones
-            "ours_legit_scam_or_suspicious": round(
-                float(
-                    np.mean(
-                        [
-                            v["verdict"] in ("scam", "suspicious")
-                            for v, k in zip(ours, legit, strict=True)
-                            if k
-                        ]
-                    )
-                ),
-                3,
-            ),
+            "ours_legit_scam_or_suspicious": round(float(ours_warn[legit].mean()), 3),
             "baseline_recall": round(float(base_flag[truth].mean()), 3),
             "baseline_type_right": round(float(np.mean([b == r.label for _, b, r in pairs])), 3),
             "baseline_legit_fpr": round(float(base_flag[legit].mean()), 3),

@@ -63,15 +63,13 @@ def _split_glued(m: re.Match[str]) -> str | None:
 # Salt: punctuation sprinkled inside words so that filters miss them, mostly in casino and fake
 # benefit SMS ("N'ha'nL,jen:Qu", "La,yNg,ay_Ba'y~9Ng'hjn"). A token of letters, digits and salt
 # characters; links, e-mail addresses and hashtags are left alone.
-_SALT_CHARS = ",'\":;~^*_`"
-_SALT_RUN = re.compile(rf"[{re.escape(_SALT_CHARS)}]+")
-_SALTED = re.compile(
-    rf"(?<![\w/@#.{re.escape(_SALT_CHARS)}])(?=[\w.]*[{re.escape(_SALT_CHARS)}])[\w.{re.escape(_SALT_CHARS)}]++(?![/@])"
-)
-_SALT_BETWEEN = re.compile(rf"(?<=[^\W\d_])[{re.escape(_SALT_CHARS)}]+(?=[^\W\d_])")
+_SALT = re.escape(",'\":;~^*_`")
+_SALT_RUN = re.compile(rf"[{_SALT}]+")
+_SALTED = re.compile(rf"(?<![\w/@#.{_SALT}])(?=[\w.]*[{_SALT}])[\w.{_SALT}]++(?![/@])")
+_SALT_BETWEEN = re.compile(rf"(?<=[^\W\d_])[{_SALT}]+(?=[^\W\d_])")
 # dots count as salt inside such a token ("Qu.a"), but not to tell salt is there
-_SALT_OR_DOT = re.compile(rf"[.{re.escape(_SALT_CHARS)}]+")
-_EDGES = re.compile(rf"^([.{re.escape(_SALT_CHARS)}]*)(.*?)([.{re.escape(_SALT_CHARS)}]*)$", re.S)
+_SALT_OR_DOT = re.compile(rf"[.{_SALT}]+")
+_EDGES = re.compile(rf"^([.{_SALT}]*)(.*?)([.{_SALT}]*)$", re.S)
 
 
 @cache
