@@ -53,6 +53,7 @@ SMALL_PARAMS = {
     "max_word_features": 10000,
     "calibration": "sigmoid",
     "calibration_cv": 2,
+    "nb_weight": 0.1,  # as the shipped config: the small model blends in naive Bayes too
 }
 
 

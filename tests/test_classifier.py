@@ -115,6 +115,47 @@ def test_unknown_estimator_is_a_clear_error():
         build_pipeline(dict(SMALL_PARAMS, estimator="forest"))
 
 
+def test_naive_bayes_share_is_mixed_in_as_configured(small_rows, tmp_path):
+    import numpy as np
+    from sklearn.naive_bayes import MultinomialNB
+
+    texts, labels = [r.text for r in small_rows], [r.label for r in small_rows]
+    probe = ["Công an yêu cầu chuyển tiền vào tài khoản tạm giữ", "Mẹ ơi tối nay con về muộn"]
+    svm = build_pipeline(dict(SMALL_PARAMS, nb_weight=0.0)).fit(texts, labels)
+    blend = build_pipeline(dict(SMALL_PARAMS, nb_weight=0.3)).fit(texts, labels)
+    # the blend is 0.7 of its calibrated SVM and 0.3 of naive Bayes over the same columns
+    X = blend.named_steps["features"].transform([normalize(t) for t in probe])
+    Xfit = blend.named_steps["features"].transform([normalize(t) for t in texts])
+    nb = MultinomialNB(alpha=0.1).fit(Xfit, labels)
+    inner = blend.named_steps["clf"].base_
+    expected = 0.7 * inner.predict_proba(X) + 0.3 * nb.predict_proba(X)
+    assert np.abs(blend.predict_proba(probe) - expected).max() < 1e-9
+    # and that SVM is the one fitted alone (liblinear's shuffling moves it by ~1e-6)
+    assert np.abs(inner.predict_proba(X) - svm.predict_proba(probe)).max() < 1e-4
+    assert abs(blend.predict_proba(probe).sum(axis=1) - 1).max() < 1e-9
+    # stored compact (float32) and loaded back, it scores as it did in memory
+    meta = {"classes": list(blend.classes_), "scam_labels": sorted(SCAMS), "thresholds": {"scam": 0.5}}
+    save_bundle(blend, meta, tmp_path, "vblend")
+    loaded = load_bundle(tmp_path, "vblend").pipeline
+    assert np.abs(loaded.predict_proba(probe) - blend.predict_proba(probe)).max() < 1e-5
+    with pytest.raises(ValueError, match="nb_weight must be between 0 and 1"):
+        build_pipeline(dict(SMALL_PARAMS, nb_weight=1.5)).fit(texts, labels)
+
+
+@pytest.mark.parametrize("nb_weight", [0.0, 0.1])
+def test_fast_scorer_reproduces_the_pipeline_with_and_without_naive_bayes(small_rows, nb_weight):
+    import numpy as np
+
+    from app.classifier import FastScorer
+
+    pipe = build_pipeline(dict(SMALL_PARAMS, nb_weight=nb_weight))
+    pipe.fit([r.text for r in small_rows], [r.label for r in small_rows])
+    normed = [normalize(t) for t in ["Công an yêu cầu chuyển tiền", "", "😀", "Mẹ ơi con về muộn"]]
+    fast = FastScorer(pipe)
+    expected = pipe.named_steps["clf"].predict_proba(pipe.named_steps["features"].transform(normed))
+    assert np.abs(expected - fast.predict_proba_features(fast.features(normed))).max() < 1e-9
+
+
 def test_fast_scorer_reproduces_the_pipeline(small_model_dir, default_classifier):
     import numpy as np
 

@@ -4,7 +4,7 @@ For one message, ``FeatureUnion.transform`` and ``CalibratedClassifierCV.predict
 about 12 ms in validation, joblib dispatch and output wrapping around well under 1 ms of
 arithmetic. :class:`FastScorer` reads the fitted parameters once and does the same arithmetic
 directly (hashed counts -> sublinear tf x idf -> l2 norm, linear decision function, sigmoid
-calibration, normalisation). It reproduces the pipeline's output to float precision (a test
+calibration, normalisation, and the naive Bayes share when the model blends one in). It reproduces the pipeline's output to float precision (a test
 checks it), and falls back to the pipeline for any step it does not know.
 """
 
@@ -18,7 +18,8 @@ from sklearn.pipeline import Pipeline
 
 from app.features import HashedNgrams
 
-from ._pipeline import linear_model
+from ._blend import BlendedClassifier
+from ._pipeline import calibrated_model, linear_model
 
 __all__ = ["FastScorer"]
 
@@ -71,7 +72,10 @@ class FastScorer:
             self.coef_t = np.ascontiguousarray(np.asarray(model.coef_, dtype=np.float64).T)
             model.coef_ = self.coef_t.T
             self.coef_classes = list(model.classes_)
-        clf = pipeline.named_steps["clf"]
+        self._blend = pipeline.named_steps["clf"]
+        if not isinstance(self._blend, BlendedClassifier):
+            self._blend = None
+        clf = calibrated_model(pipeline)
         self._proba = None
         cal = getattr(clf, "calibrated_classifiers_", None)
         if (
@@ -102,6 +106,10 @@ class FastScorer:
         """What ``pipeline.named_steps["clf"].predict_proba(X)`` returns."""
         if not self._proba:
             return self.pipeline.named_steps["clf"].predict_proba(X)
+        P = self._calibrated(X)
+        return self._blend.mix(P, X) if self._blend is not None else P
+
+    def _calibrated(self, X: sp.csr_matrix) -> np.ndarray:
         D = np.asarray(X @ self.coef_t) + self._intercept
         if D.ndim == 1:
             D = D.reshape(-1, 1)
