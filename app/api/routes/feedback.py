@@ -22,7 +22,7 @@ _EXAMPLES = {
             "predicted_label": "legit",
             "verdict": "wrong",
             "correct_label": "impersonation_authority",
-            "model_version": "v20261201-142012",
+            "model_version": "v20261201-161011",
             "comment": "Tin nhắn lừa đảo giả danh điện lực",
         },
     }
