@@ -95,26 +95,12 @@ def _dump_compact(pipeline, path: Path) -> str | None:
     if not isinstance(coef, np.ndarray) or coef.dtype != np.float64:
         joblib.dump(pipeline, path, compress=3)
         return None
-    blend = _blend_of(pipeline)
-    nb = blend.nb_log_prob_t_ if blend is not None else None
     model.coef_ = coef.astype(np.float32)
-    if blend is not None:  # naive Bayes' log probabilities: as many numbers again
-        blend.nb_log_prob_t_ = nb.astype(np.float32)
     try:
         joblib.dump(pipeline, path, compress=3)
     finally:
         model.coef_ = coef
-        if blend is not None:
-            blend.nb_log_prob_t_ = nb
     return "float32"
-
-
-def _blend_of(pipeline):
-    """The pipeline's :class:`BlendedClassifier` step, fitted, or None."""
-    from ._blend import BlendedClassifier
-
-    clf = getattr(pipeline, "named_steps", {}).get("clf")
-    return clf if isinstance(clf, BlendedClassifier) and hasattr(clf, "nb_log_prob_t_") else None
 
 
 def save_bundle(
@@ -249,9 +235,6 @@ def load_bundle(
 
         model = linear_model(pipeline)
         model.coef_ = np.ascontiguousarray(model.coef_, dtype=np.float64)
-        blend = _blend_of(pipeline)
-        if blend is not None:
-            blend.nb_log_prob_t_ = np.ascontiguousarray(blend.nb_log_prob_t_, dtype=np.float64)
     return ModelBundle(version, path, pipeline, meta)
 
 
