@@ -4,8 +4,9 @@ For one message, ``FeatureUnion.transform`` and ``CalibratedClassifierCV.predict
 about 12 ms in validation, joblib dispatch and output wrapping around well under 1 ms of
 arithmetic. :class:`FastScorer` reads the fitted parameters once and does the same arithmetic
 directly (hashed counts -> sublinear tf x idf -> l2 norm, linear decision function, sigmoid
-calibration, normalisation, and the naive Bayes share when the model blends one in). It reproduces the pipeline's output to float precision (a test
-checks it), and falls back to the pipeline for any step it does not know.
+calibration, normalisation, and the naive Bayes share when the model blends one in). It
+reproduces the pipeline's output to float precision (a test checks it), and falls back to the
+pipeline for any step it does not know.
 """
 
 from __future__ import annotations
