@@ -12,7 +12,7 @@ instead of 17 and 18 for the same recall. Naive Bayes alone caught 166 and 164.
 Only the two arrays the probabilities need are kept (log probabilities of each column per
 class and the class log priors), not the per-class column counts scikit-learn keeps for
 ``partial_fit``: those would double the artefact. The log probabilities are kept as float32,
-in memory as on disk: at float64 they cost a 2-worker server 21 MB more, which took it over its
+in memory as on disk: at float64 they cost a 2-worker server 27 MB more, which took it over its
 400 MB budget (``make bench-api``: 402 MB PSS). A message's joint log likelihood is then off by
 about 1e-5, which moves its blended probability by about 1e-6.
 """

@@ -80,7 +80,7 @@ class ModelBundle:
 def _dump_compact(pipeline, path: Path) -> str | None:
     """``joblib.dump`` with the linear weights stored as float32; returns their stored dtype.
 
-    The weights are most of the artefact (340k columns x 15 classes: 41 MB as float64).
+    The weights are most of the artefact (457k columns x 15 classes: 55 MB as float64).
     float32 halves them; loading widens them back to float64 (``FastScorer``), and the
     rounding (relative 6e-8) moves a probability by about 1e-6. The pipeline in memory keeps
     float64.
