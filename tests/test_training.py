@@ -428,9 +428,13 @@ def test_transfer_fits_without_any_real_scam_or_its_near_copies(small_rows):
     # every real legitimate row is scored, each by a model that never saw it
     assert fig["n_real_legit"] == fig["legit_fpr_by_source"]["sms"]["n"] == 20
     assert fig["legit_fpr_by_source"]["sms"]["fpr"] < 0.5
-    at = fig["at_target_fpr"]
-    assert at["target"] == cfg["thresholds"]["target_fpr_scam"]
+    at, strict = fig["at_target_fpr"], fig["at_half_target_fpr"]
+    assert at["target"] == cfg["thresholds"]["target_fpr_scam"] == 2 * strict["target"]
     assert 0 <= at["recall"] <= 1
+    # the stricter line flags no more real legit rows, so it catches no more real scams
+    assert strict["false_alarms"] <= at["false_alarms"] <= at["target"] * fig["n_real_legit"]
+    assert strict["caught"] <= at["caught"] == round(at["recall"] * len(real_scams))
+    assert sum(at["caught_by_half"].values()) == at["caught"]
 
     with pytest.raises(ValueError, match="no real scam"):
         transfer_figures(

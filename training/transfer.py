@@ -100,7 +100,7 @@ def transfer_figures(
     labels = np.array([r.label for r in targets])
     sources = np.array([r.source for r in targets])
     target_fpr = float(config["thresholds"]["target_fpr_scam"])
-    t_target = _threshold_at_fpr(risk[n:], target_fpr) if legit else None
+    halves = np.array(_halves(targets, cluster_of))
     leaked = sum(
         r.label in scams and r.origin == "real" or cluster_of[r.id] in banned for fit in fits for r in fit
     )
@@ -123,17 +123,28 @@ def transfer_figures(
         else None,
         "recall_by_label": _recall_by(labels, hit),
         "recall_by_source": _recall_by(sources, hit),
-        "recall_by_half": _recall_by(np.array(_halves(targets, cluster_of)), hit),
+        "recall_by_half": _recall_by(halves, hit),
         "legit_fpr_at_scam": round(float((risk[n:] >= t_scam).mean()), 4) if legit else None,
         "legit_fpr_by_source": legit_fpr_by_source(legit, risk[n:] >= t_scam) if legit else {},
         "legit_fpr_without_diacritics": round(float((stripped[n:] >= t_scam).mean()), 4) if legit else None,
-        "at_target_fpr": {
-            "target": target_fpr,
-            "threshold": round(t_target, 4),
-            "recall": round(float((risk[:n] >= t_target).mean()), 4),
-        }
-        if legit
-        else None,
+        "at_target_fpr": _at_fpr(risk, n, target_fpr, halves) if legit else None,
+        # a stricter line, where changes to the model differ most: half the target's false alarms
+        "at_half_target_fpr": _at_fpr(risk, n, target_fpr / 2, halves) if legit else None,
+    }
+
+
+def _at_fpr(risk: np.ndarray, n: int, target: float, halves: np.ndarray) -> dict:
+    """Recall of the real scams (``risk[:n]``) at the threshold that flags at most ``target`` of
+    the real legitimate rows (``risk[n:]``): overall and by half."""
+    t = _threshold_at_fpr(risk[n:], target)
+    hit = risk[:n] >= t
+    return {
+        "target": target,
+        "threshold": round(t, 4),
+        "false_alarms": int((risk[n:] >= t).sum()),
+        "recall": round(float(hit.mean()), 4),
+        "caught": int(hit.sum()),
+        "caught_by_half": {h: int(hit[halves == h].sum()) for h in sorted(set(halves.tolist()))},
     }
 
 
@@ -225,11 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         for source, f in fig["legit_fpr_by_source"].items():
             print(f"  {source:22s} {f['false_alarms']} of {f['n']} flagged scam ({f['fpr']:.4f})")
-        a = fig["at_target_fpr"]
-        print(
-            f"at the threshold that flags {a['target']:.1%} of them ({a['threshold']:.3f}): "
-            f"real-scam recall {a['recall']:.3f}"
-        )
+        for key in ("at_target_fpr", "at_half_target_fpr"):
+            a = fig[key]
+            by_half = ", ".join(f"half {h} {c}" for h, c in a["caught_by_half"].items())
+            print(
+                f"at the threshold that flags {a['target']:.2%} of them ({a['threshold']:.3f}, "
+                f"{a['false_alarms']} false alarms): real-scam recall {a['recall']:.3f} "
+                f"({a['caught']} caught; {by_half})"
+            )
     print(f"{fig['seconds']} s; reproduce with: make transfer")
     return 0
 
